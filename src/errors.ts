@@ -1,0 +1,125 @@
+/**
+ * Every failure the gateway answers is a GatewayError: a stable wire `code` (the OAuth 2.0 error
+ * name where one exists, RFC 6749 §5.2 / RFC 6750 §3.1), an HTTP status, a public description and
+ * private `detail` for the log. One formatter (http/send-error.ts) turns them into responses.
+ */
+export interface GatewayErrorOptions {
+  description?: string;
+  detail?: string;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Shown to the client as error_description. */
+  readonly description: string | undefined;
+  /** For the log only; never sent. */
+  readonly detail: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, options: GatewayErrorOptions = {}) {
+    super(options.description ?? code, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.description = options.description;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+  }
+
+  /** 5xx errors never expose their description. */
+  get expose(): boolean {
+    return this.status < 500;
+  }
+}
+
+type Options = GatewayErrorOptions;
+
+export class InvalidRequest extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'invalid_request', o); }
+}
+export class InvalidClient extends GatewayError {
+  constructor(o: Options = {}) { super(401, 'invalid_client', o); }
+}
+export class InvalidGrant extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'invalid_grant', o); }
+}
+export class UnauthorizedClient extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'unauthorized_client', o); }
+}
+export class UnsupportedGrantType extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'unsupported_grant_type', o); }
+}
+export class InvalidScope extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'invalid_scope', o); }
+}
+/** RFC 6750 §3.1: missing, malformed, expired or revoked credentials. */
+export class InvalidToken extends GatewayError {
+  constructor(o: Options = {}) { super(401, 'invalid_token', o); }
+}
+/** RFC 6750 §3.1: a valid credential whose scope does not cover the request. */
+export class InsufficientScope extends GatewayError {
+  constructor(o: Options = {}) { super(403, 'insufficient_scope', o); }
+}
+/** A path no route rule covers, or a role that may never reach it. */
+export class AccessDenied extends GatewayError {
+  constructor(o: Options = {}) { super(403, 'access_denied', o); }
+}
+export class NotFound extends GatewayError {
+  constructor(o: Options = {}) { super(404, 'not_found', o); }
+}
+export class MethodNotAllowed extends GatewayError {
+  constructor(allowed: readonly string[], o: Options = {}) {
+    super(405, 'method_not_allowed', { ...o, headers: { ...o.headers, allow: allowed.join(', ') } });
+  }
+}
+export class PayloadTooLarge extends GatewayError {
+  constructor(o: Options = {}) { super(413, 'payload_too_large', o); }
+}
+export class UnsupportedMediaType extends GatewayError {
+  constructor(o: Options = {}) { super(415, 'unsupported_media_type', o); }
+}
+export class TooManyRequests extends GatewayError {
+  constructor(retryAfterSeconds: number, o: Options = {}) {
+    super(429, 'too_many_requests', {
+      ...o,
+      headers: { ...o.headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+}
+export class ServerError extends GatewayError {
+  constructor(o: Options = {}) { super(500, 'server_error', o); }
+}
+export class BadGateway extends GatewayError {
+  constructor(o: Options = {}) { super(502, 'bad_gateway', o); }
+}
+export class ServiceUnavailable extends GatewayError {
+  constructor(o: Options = {}) { super(503, 'temporarily_unavailable', o); }
+}
+export class UpstreamTimeout extends GatewayError {
+  constructor(o: Options = {}) { super(504, 'upstream_timeout', o); }
+}
+
+/** Problems the CLI and the store report to people: a one-line reason and an exit code. */
+export class UsageError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'UsageError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The store refuses a write that conflicts with what it holds (duplicate name, unknown id). */
+export class StoreConflict extends Error {
+  override readonly name = 'StoreConflict';
+}
+export class StoreNotFound extends Error {
+  override readonly name = 'StoreNotFound';
+}
+/** The store file exists but is not a photogate store; it is never overwritten. */
+export class StoreCorrupt extends Error {
+  override readonly name = 'StoreCorrupt';
+}

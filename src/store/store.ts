@@ -1,0 +1,65 @@
+/**
+ * The one interface the gateway and the CLI use for persistent state. The lowdb file store
+ * implements it today; a networked store can implement it later to serve several replicas.
+ *
+ * Contract:
+ * - A write resolves only once it is durable (fsync'd); it rejects with StoreConflict or
+ *   StoreNotFound when it does not apply, and then changes nothing.
+ * - Several processes (the gateway and CLI commands) may share one store: a write never loses
+ *   another process's write, and a change made elsewhere is seen (and announced through
+ *   `onChange`) within `reloadIntervalMs`.
+ * - Records returned are frozen snapshots; change them through the write methods only.
+ */
+import type { ClientRecord, TokenRecord, UserRecord } from './records.js';
+
+export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash'>>;
+export type ClientPatch = Partial<
+  Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled'>
+>;
+
+/**
+ * What changed, so caches can evict exactly what depends on it. Emitted for this process's own
+ * writes and for writes by other processes found on reload.
+ */
+export type StoreChange =
+  | { type: 'token-removed'; token: TokenRecord }
+  | { type: 'user-changed'; username: string }
+  | { type: 'client-changed'; clientId: string };
+
+export interface AddTokenOptions {
+  /** Keep only this client's newest N tokens after adding (-1 or absent: no limit). */
+  tokenLimitForClient?: number;
+}
+
+export interface Store {
+  findUser(username: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<readonly UserRecord[]>;
+  addUser(user: UserRecord): Promise<void>;
+  updateUser(username: string, patch: UserPatch, nowSeconds: number): Promise<UserRecord>;
+  /** Removes the user, their tokens and app passwords, and the clients they own. */
+  removeUser(username: string): Promise<void>;
+
+  findClient(clientId: string): Promise<ClientRecord | undefined>;
+  listClients(): Promise<readonly ClientRecord[]>;
+  addClient(client: ClientRecord): Promise<void>;
+  /** Disabling a client also removes its tokens. */
+  updateClient(clientId: string, patch: ClientPatch, nowSeconds: number): Promise<ClientRecord>;
+  /** Removes the client and its tokens. */
+  removeClient(clientId: string): Promise<void>;
+  /** Removes every client and their tokens. */
+  resetClients(): Promise<void>;
+
+  findTokenByDigest(digest: string): Promise<TokenRecord | undefined>;
+  findToken(id: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<readonly TokenRecord[]>;
+  addToken(token: TokenRecord, options?: AddTokenOptions): Promise<void>;
+  /** Resolves to the removed token, or undefined when there was none with that id. */
+  removeToken(id: string): Promise<TokenRecord | undefined>;
+  /** Removes every token and app password. */
+  resetTokens(): Promise<void>;
+  /** Removes tokens whose expiresAt is at or before `nowSeconds`; resolves to how many. */
+  removeExpiredTokens(nowSeconds: number): Promise<number>;
+
+  onChange(listener: (change: StoreChange) => void): () => void;
+  close(): Promise<void>;
+}
