@@ -1,0 +1,59 @@
+/**
+ * The decision for a request to be forwarded: rule, credential, principal, permission.
+ *
+ * A path no rule covers is refused whatever the credential (PRODUCT.md "unmapped path").
+ * Without a credential the answer is 401 with a challenge the client understands: Basic on
+ * WebDAV paths, so file managers and rclone prompt for a password, Bearer elsewhere
+ * (RFC 6750 §3, RFC 7617 §2).
+ */
+import type { Authenticator } from '../credentials/authenticate.js';
+import { parseCredentials } from '../credentials/parse-credentials.js';
+import type { Principal } from '../credentials/principal.js';
+import { AccessDenied, GatewayError, InvalidToken } from '../errors.js';
+import { authorizeRequest } from './authorize-request.js';
+import type { RouteRule, RouteTable } from './route-rules.js';
+
+export interface Admission {
+  rule: RouteRule;
+  /** Undefined on public routes. */
+  principal: Principal | undefined;
+}
+
+export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>) => Promise<Admission>;
+
+const REALM = 'realm="photogate"';
+
+function challengeFor(rule: RouteRule, error?: GatewayError): string {
+  if (rule.access.kind === 'scope' && rule.access.resource === 'webdav') return `Basic ${REALM}, charset="UTF-8"`;
+  return error ? `Bearer ${REALM}, error="${error.code}"` : `Bearer ${REALM}`;
+}
+
+function withChallenge(error: unknown, rule: RouteRule): unknown {
+  if (!(error instanceof GatewayError) || error.status !== 401) return error;
+  error.headers['www-authenticate'] = challengeFor(rule, error);
+  return error;
+}
+
+export function createAdmitRequest(routes: RouteTable, authenticator: Authenticator): AdmitRequest {
+  return async (method, path, headers) => {
+    const rule = routes.match(method, path);
+    if (rule === undefined) {
+      throw new AccessDenied({ description: 'No route rule allows this path.', detail: 'unmapped path' });
+    }
+    if (rule.access.kind === 'public') return { rule, principal: undefined };
+    try {
+      const credential = parseCredentials(headers);
+      if (credential === undefined) {
+        const error = new InvalidToken({ description: 'Authentication is required.' });
+        // RFC 6750 §3.1: no error code when the request carried no credential at all.
+        error.headers['www-authenticate'] = challengeFor(rule);
+        throw error;
+      }
+      const principal = await authenticator.authenticate(credential);
+      authorizeRequest(rule.access, method, principal);
+      return { rule, principal };
+    } catch (error) {
+      throw error instanceof InvalidToken && error.headers['www-authenticate'] ? error : withChallenge(error, rule);
+    }
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Built-in route rules for a PhotoPrism-like upstream (reference-photoprism.md §4.7): each path
+ * of its REST API maps to the resource (scope name) the reference server checks for it; the
+ * token-in-URL and public routes are public, because the upstream checks those tokens itself
+ * (PRODUCT.md "default public rules"). A path no rule covers is refused.
+ */
+import type { RouteRuleConfig } from '../config/schema.js';
+
+const api = (path: string, scope: string): RouteRuleConfig => ({ path: `/api/v1${path}`, scope });
+const safe = ['GET', 'HEAD'];
+/** A public route: only safe methods, so a public rule never opens a write. */
+const open = (path: string): RouteRuleConfig => ({ path, scope: 'public', methods: safe });
+
+export const defaultRouteRules: readonly RouteRuleConfig[] = [
+  api('/photos', 'photos'),
+  api('/batch/photos', 'photos'),
+  api('/index', 'photos'),
+  api('/zip', 'photos'),
+  api('/videos', 'videos'),
+  api('/albums', 'albums'),
+  api('/batch/albums', 'albums'),
+  api('/albums/*/links', 'shares'),
+  api('/files', 'files'),
+  api('/markers', 'files'),
+  api('/folders', 'files'),
+  api('/import', 'files'),
+  api('/labels', 'labels'),
+  api('/batch/labels', 'labels'),
+  api('/subjects', 'people'),
+  api('/faces', 'people'),
+  api('/geo', 'places'),
+  api('/moments', 'calendar'),
+  api('/favorites', 'favorites'),
+  api('/shares', 'shares'),
+  api('/config', 'config'),
+  api('/connect', 'config'),
+  api('/server', 'config'),
+  api('/settings', 'settings'),
+  api('/services', 'services'),
+  api('/users', 'users'),
+  api('/users/*/password', 'password'),
+  api('/users/*/passcode', 'passcode'),
+  api('/users/*/sessions', 'sessions'),
+  api('/users/*/upload', 'files'),
+  api('/session', 'sessions'),
+  api('/sessions', 'sessions'),
+  api('/errors', 'logs'),
+  api('/metrics', 'metrics'),
+  api('/feedback', 'feedback'),
+  api('/ws', 'authenticated'),
+  { path: '/originals', scope: 'webdav' },
+  { path: '/import', scope: 'webdav' },
+  // Token-in-URL routes: the upstream checks the preview/download token in the path or `?t=`.
+  open('/api/v1/t'),
+  open('/api/v1/videos/*/*'),
+  open('/api/v1/albums/*/t'),
+  open('/api/v1/labels/*/t'),
+  open('/api/v1/folders/t'),
+  open('/api/v1/dl'),
+  open('/api/v1/photos/*/dl'),
+  open('/api/v1/albums/*/dl'),
+  open('/api/v1/zip/*'),
+  open('/api/v1/status'),
+  open('/api/v1/svg'),
+  open('/s'),
+  open('/static'),
+];

@@ -1,0 +1,83 @@
+/**
+ * Which rule applies to a request: the most specific rule whose path is a segment-wise prefix of
+ * the canonical path (PRODUCT.md "rule paths"). More segments win; then more literal segments
+ * (a `*` matches exactly one segment); then a rule with a method list over one without.
+ * Rule paths are canonicalised like request paths, so both sides compare the same bytes.
+ */
+import type { RouteRuleConfig } from '../config/schema.js';
+import { canonicalizeTarget } from './canonical-path.js';
+
+export type RouteAccess =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'scope'; resource: string };
+
+export interface RouteRule {
+  path: string;
+  access: RouteAccess;
+  methods: ReadonlySet<string> | undefined;
+  segments: readonly string[];
+  literalCount: number;
+}
+
+export interface RouteTable {
+  match(method: string, path: string): RouteRule | undefined;
+  /** Every resource name some rule needs, for validating scopes. */
+  resources: ReadonlySet<string>;
+  rules: readonly RouteRule[];
+}
+
+function toAccess(scope: string): RouteAccess {
+  if (scope === 'public') return { kind: 'public' };
+  if (scope === 'authenticated') return { kind: 'authenticated' };
+  return { kind: 'scope', resource: scope };
+}
+
+function splitSegments(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+function compileRule(config: RouteRuleConfig): RouteRule {
+  const { path } = canonicalizeTarget(config.path);
+  const segments = splitSegments(path);
+  return {
+    path,
+    access: toAccess(config.scope),
+    methods: config.methods ? new Set(config.methods) : undefined,
+    segments,
+    literalCount: segments.filter((s) => s !== '*').length,
+  };
+}
+
+const ruleKey = (r: RouteRule) => `${r.path} ${r.methods ? [...r.methods].sort().join(',') : '*'}`;
+
+/** Configured rules replace built-in ones with the same path and method list, and add to the rest. */
+export function createRouteTable(builtin: readonly RouteRuleConfig[], configured: readonly RouteRuleConfig[]): RouteTable {
+  const byKey = new Map<string, RouteRule>();
+  for (const config of [...builtin, ...configured]) {
+    const rule = compileRule(config);
+    byKey.set(ruleKey(rule), rule);
+  }
+  const rules = [...byKey.values()].sort(
+    (a, b) =>
+      b.segments.length - a.segments.length ||
+      b.literalCount - a.literalCount ||
+      Number(b.methods !== undefined) - Number(a.methods !== undefined),
+  );
+  const resources = new Set<string>();
+  for (const rule of rules) if (rule.access.kind === 'scope') resources.add(rule.access.resource);
+
+  return {
+    rules,
+    resources,
+    match(method, path) {
+      const segments = splitSegments(path);
+      for (const rule of rules) {
+        if (rule.segments.length > segments.length) continue;
+        if (rule.methods && !rule.methods.has(method)) continue;
+        if (rule.segments.every((s, i) => s === '*' || s === segments[i])) return rule;
+      }
+      return undefined;
+    },
+  };
+}

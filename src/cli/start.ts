@@ -1,0 +1,106 @@
+/**
+ * `photogate start`: load the configuration (flags over environment over file over defaults),
+ * open the store, create the first admin if there is none, serve until SIGINT/SIGTERM.
+ * Prints `listening on http://HOST:PORT` once connections are accepted (PRODUCT.md machine
+ * interface); logs go to stderr.
+ */
+import { parseArgs } from 'node:util';
+import { nowSeconds, systemClock } from '../clock.js';
+import { loadConfig } from '../config/load-config.js';
+import { createPasswordHasher } from '../credentials/password-hash.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startServer } from '../server.js';
+import { ensureAdmin } from '../store/ensure-admin.js';
+import { openFileStore } from '../store/file-store.js';
+import type { Command } from './command.js';
+
+const help = `Usage: photogate start [options]
+
+Runs the gateway in front of the upstream server until interrupted.
+
+Options (each overrides the configuration file and its PHOTOGATE_* variable):
+  --config FILE       configuration file (default: $PHOTOGATE_CONFIG, else ./photogate.yaml, else built-in defaults)
+  --listen HOST:PORT  address to listen on ($PHOTOGATE_LISTEN; default 127.0.0.1:8080; port 0 picks a free one)
+  --upstream URL      the server to protect ($PHOTOGATE_UPSTREAM; default http://127.0.0.1:2342)
+  --store FILE        store file ($PHOTOGATE_STORE; default ./data/photogate.json)
+  --public-url URL    URL clients use to reach the gateway, the OAuth issuer ($PHOTOGATE_PUBLIC_URL)
+  -h, --help          show this help
+
+On first start with an empty store an admin account is created: its password is
+$PHOTOGATE_ADMIN_PASSWORD or admin.password if set, otherwise generated and printed once.
+`;
+
+/** How often expired tokens are removed from the store. */
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the gateway',
+  help,
+  async run(args, io) {
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({
+        args: [...args],
+        options: {
+          config: { type: 'string' },
+          listen: { type: 'string' },
+          upstream: { type: 'string' },
+          store: { type: 'string' },
+          'public-url': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError(`photogate start: ${(error as Error).message}`);
+    }
+    if (values.help) {
+      io.stdout.write(help);
+      return 0;
+    }
+    const str = (name: string) => values[name] as string | undefined;
+    const { config, file } = loadConfig({
+      file: str('config'),
+      env: io.env,
+      overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
+    });
+    const logger = createLogger(config.log.level);
+    const clock = systemClock;
+    const hasher = createPasswordHasher();
+    const store = await openFileStore({ path: config.store.path, clock, reloadIntervalMs: config.store.reloadIntervalMs });
+
+    const admin = await ensureAdmin(store, hasher, clock, config.admin);
+    if (admin.created) {
+      io.stdout.write(
+        admin.generatedPassword === undefined
+          ? `created admin user "${admin.username}" with the configured password\n`
+          : `created admin user "${admin.username}" with password ${admin.generatedPassword}\n` +
+              `  (shown once; change it with: photogate users passwd ${admin.username})\n`,
+      );
+    }
+    const running = await startServer(config, { store, clock, hasher, logger });
+    logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: config.store.path, issuer: running.issuer }, 'started');
+    io.stdout.write(`listening on ${running.url}\n`);
+
+    const purge = setInterval(() => {
+      store.removeExpiredTokens(nowSeconds(clock)).catch((error) => logger.error({ err: error }, 'purge failed'));
+    }, PURGE_INTERVAL_MS).unref();
+
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'stopping');
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    clearInterval(purge);
+    await running.close();
+    await store.close();
+    logger.flush();
+    return 0;
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * From a parsed credential to a Principal: cache first, then the store, then argon2.
+ *
+ * Tokens and app passwords are looked up by their SHA-256 digest. Basic with username + app
+ * password is an app password of that user; any other Basic password is the user's own password,
+ * verified with argon2id. Unknown users are verified against a dummy hash, so they take the same
+ * time and get the same answer as a wrong password. Concurrent checks of the same username and
+ * password share one verification, and argon2 runs on at most `maxConcurrentHashes` at once
+ * (HAZARDS H15).
+ */
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import { parseScopeGrant } from '../access/scope-grant.js';
+import type { Clock } from '../clock.js';
+import { InvalidToken } from '../errors.js';
+import type { ClientRecord, TokenRecord, UserRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { CredentialCache } from './credential-cache.js';
+import type { Credential } from './parse-credentials.js';
+import type { PasswordHasher } from './password-hash.js';
+import type { Principal } from './principal.js';
+import { digestSecret, isAppPassword } from './secrets.js';
+
+export interface Authenticator {
+  /** Resolves to the principal; rejects with InvalidToken for anything not valid right now. */
+  authenticate(credential: Credential): Promise<Principal>;
+}
+
+export interface AuthenticatorDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  cache: CredentialCache;
+  clock: Clock;
+  maxConcurrentHashes?: number;
+}
+
+const invalid = (detail: string) => new InvalidToken({ description: 'The credential is not valid.', detail });
+
+export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
+  const { store, hasher, cache, clock } = deps;
+  const inFlight = new Map<string, Promise<Principal>>();
+  const hashSlots = pLimit(deps.maxConcurrentHashes ?? Math.max(1, availableParallelism()));
+  let dummyHash: Promise<string> | undefined;
+
+  const isExpired = (token: TokenRecord) => token.expiresAt !== null && token.expiresAt * 1000 <= clock.nowMs();
+
+  async function principalForToken(token: TokenRecord): Promise<{ principal: Principal; dependsOn: string[] }> {
+    const user = token.username === null ? undefined : await store.findUser(token.username);
+    if (token.username !== null && user === undefined) throw invalid('token of a removed user');
+    let client: ClientRecord | undefined;
+    if (token.clientId !== null) {
+      client = await store.findClient(token.clientId);
+      if (client === undefined || !client.enabled) throw invalid('token of a removed or disabled client');
+    }
+    const principal: Principal = {
+      kind: token.kind,
+      username: user?.username ?? null,
+      role: user?.role ?? client?.role ?? 'client',
+      webdav: user !== undefined && user.webdav && token.clientId === null,
+      clientId: token.clientId,
+      credentialId: token.id,
+      scope: token.scope,
+      grant: parseScopeGrant(token.scope),
+      expiresAt: token.expiresAt,
+    };
+    const dependsOn = [`token:${token.digest}`];
+    if (user) dependsOn.push(`user:${user.username}`);
+    if (client) dependsOn.push(`client:${client.clientId}`);
+    return { principal, dependsOn };
+  }
+
+  function principalForUser(user: UserRecord): Principal {
+    return {
+      kind: 'user_password',
+      username: user.username,
+      role: user.role,
+      webdav: user.webdav,
+      clientId: null,
+      credentialId: null,
+      scope: '*',
+      grant: parseScopeGrant('*'),
+      expiresAt: null,
+    };
+  }
+
+  async function verifyToken(key: string): Promise<Principal> {
+    const generation = cache.generation;
+    const record = await store.findTokenByDigest(key);
+    if (record === undefined || isExpired(record)) throw invalid('unknown or expired token');
+    const { principal, dependsOn } = await principalForToken(record);
+    cache.set(`t:${key}`, { principal, dependsOn }, generation);
+    return principal;
+  }
+
+  async function verifyBasic(username: string, password: string, key: string): Promise<Principal> {
+    const generation = cache.generation;
+    const user = await store.findUser(username);
+    if (user !== undefined && isAppPassword(password)) {
+      const record = await store.findTokenByDigest(digestSecret(password));
+      if (record?.kind === 'app_password' && record.username === user.username && !isExpired(record)) {
+        const { principal, dependsOn } = await principalForToken(record);
+        cache.set(key, { principal, dependsOn }, generation);
+        return principal;
+      }
+    }
+    dummyHash ??= hasher.hash('photogate-dummy-password');
+    const passwordHash = user?.passwordHash ?? (await dummyHash);
+    const ok = await hashSlots(() => hasher.verify(passwordHash, password));
+    if (!ok || user === undefined) throw invalid('wrong username or password');
+    const principal = principalForUser(user);
+    cache.set(key, { principal, dependsOn: [`user:${user.username}`] }, generation);
+    return principal;
+  }
+
+  /** One verification per key at a time; later callers share its outcome. */
+  function once(key: string, verify: () => Promise<Principal>): Promise<Principal> {
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = verify().finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  return {
+    authenticate(credential) {
+      if (credential.type === 'token') {
+        const key = digestSecret(credential.token);
+        const hit = cache.get(`t:${key}`);
+        return hit ? Promise.resolve(hit) : once(`t:${key}`, () => verifyToken(key));
+      }
+      const username = credential.username.toLowerCase();
+      const key = `b:${digestSecret(`${username}\0${credential.password}`)}`;
+      const hit = cache.get(key);
+      return hit ? Promise.resolve(hit) : once(key, () => verifyBasic(username, credential.password, key));
+    },
+  };
+}

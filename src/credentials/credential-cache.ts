@@ -1,0 +1,92 @@
+/**
+ * Validated credentials, kept so repeated requests touch neither argon2 nor the store.
+ *
+ * Keys are SHA-256 digests, never secrets. An entry lives at most `ttlSeconds` and never past
+ * the credential's own expiry; hits never extend it (HAZARDS H12), and lru-cache reads time from
+ * our clock. Each entry names what it depends on (token digest, user, client); the store's change
+ * events evict exactly those entries, so a revocation, deletion, password change or client
+ * disable, here or by the CLI, takes effect on the next request.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.js';
+import type { StoreChange } from '../store/store.js';
+import type { Principal } from './principal.js';
+
+export interface CachedCredential {
+  principal: Principal;
+  /** Dependency keys: `token:<digest>`, `user:<name>`, `client:<id>`. */
+  dependsOn: readonly string[];
+}
+
+export interface CredentialCache {
+  get(key: string): Principal | undefined;
+  /**
+   * Caches unless some eviction happened since `generation` was read: a verification that raced
+   * with a revocation must not bring the revoked credential back.
+   */
+  set(key: string, entry: CachedCredential, generation: number): void;
+  /** Increases on every eviction. */
+  readonly generation: number;
+  evict(change: StoreChange): void;
+  readonly size: number;
+}
+
+export function createCredentialCache(options: { maxEntries: number; ttlSeconds: number; clock: Clock }): CredentialCache {
+  const { clock } = options;
+  const dependents = new Map<string, Set<string>>();
+  let generation = 0;
+  const cache = new LRUCache<string, CachedCredential>({
+    max: options.maxEntries,
+    ttl: options.ttlSeconds * 1000,
+    updateAgeOnGet: false,
+    perf: { now: () => clock.nowMs() },
+    dispose(entry, key) {
+      for (const dep of entry.dependsOn) {
+        const keys = dependents.get(dep);
+        keys?.delete(key);
+        if (keys?.size === 0) dependents.delete(dep);
+      }
+    },
+  });
+
+  const evictDependents = (dep: string) => {
+    for (const key of [...(dependents.get(dep) ?? [])]) cache.delete(key);
+  };
+
+  return {
+    get(key) {
+      const entry = cache.get(key);
+      if (entry === undefined) return undefined;
+      const { expiresAt } = entry.principal;
+      if (expiresAt !== null && expiresAt * 1000 <= clock.nowMs()) {
+        cache.delete(key);
+        return undefined;
+      }
+      return entry.principal;
+    },
+    set(key, entry, readAt) {
+      if (readAt !== generation) return;
+      const { expiresAt } = entry.principal;
+      const ttl = Math.min(options.ttlSeconds * 1000, expiresAt === null ? Infinity : expiresAt * 1000 - clock.nowMs());
+      if (ttl <= 0) return;
+      cache.set(key, entry, { ttl });
+      for (const dep of entry.dependsOn) {
+        let keys = dependents.get(dep);
+        if (!keys) dependents.set(dep, (keys = new Set()));
+        keys.add(key);
+      }
+    },
+    evict(change) {
+      generation++;
+      if (change.type === 'token-removed') evictDependents(`token:${change.token.digest}`);
+      else if (change.type === 'user-changed') evictDependents(`user:${change.username}`);
+      else evictDependents(`client:${change.clientId}`);
+    },
+    get generation() {
+      return generation;
+    },
+    get size() {
+      return cache.size;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { ScopeGrant } from '../access/scope-grant.js';
+
+export type PrincipalKind = 'app_password' | 'access_token' | 'user_password';
+export type PrincipalRole = 'admin' | 'user' | 'client';
+
+/** Who a validated credential speaks for, and what it may do. Built once, then cached. */
+export interface Principal {
+  kind: PrincipalKind;
+  /** The user it acts for; null for client tokens and `auth add` tokens without a user. */
+  username: string | null;
+  role: PrincipalRole;
+  /** May reach WebDAV: a user with the webdav flag, through a credential that is not a client's. */
+  webdav: boolean;
+  clientId: string | null;
+  /** Public reference id of the token or app password; null for a user password. */
+  credentialId: string | null;
+  /** Normalised scope string, as sent upstream in X-Forwarded-Scope. */
+  scope: string;
+  grant: ScopeGrant;
+  /** Epoch seconds, or null for never. */
+  expiresAt: number | null;
+}

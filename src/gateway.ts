@@ -1,0 +1,148 @@
+/**
+ * photogate's wiring: what answers a request, in order. No logic lives here.
+ *
+ *   request ─ canonical path ─┬─ one of our endpoints (table below) ─ answer
+ *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
+ *
+ * Errors thrown anywhere become a response in http/send-error.ts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createAdmitRequest } from './access/admit-request.js';
+import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
+import { defaultRouteRules } from './access/default-route-rules.js';
+import { createRouteTable } from './access/route-rules.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import { createAuthenticator } from './credentials/authenticate.js';
+import { createCredentialCache } from './credentials/credential-cache.js';
+import type { PasswordHasher } from './credentials/password-hash.js';
+import { createGatewayMetrics } from './http/gateway-metrics.js';
+import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
+import { metricsEndpoint } from './http/metrics-endpoint.js';
+import { createRouter, type Endpoint } from './http/router.js';
+import { sendError, sendErrorOnSocket } from './http/send-error.js';
+import type { Logger } from './logger.js';
+import { discoveryEndpoint } from './oauth/discovery.js';
+import { clientCredentialsGrant } from './oauth/grants/client-credentials.js';
+import type { Grant } from './oauth/grants/grant.js';
+import { revokeEndpoint } from './oauth/revoke-endpoint.js';
+import { tokenEndpoint } from './oauth/token-endpoint.js';
+import { createForwardedHeaders } from './proxy/forwarded-headers.js';
+import { createUpstreamProxy } from './proxy/upstream-proxy.js';
+import type { Store } from './store/store.js';
+
+export interface GatewayDeps {
+  store: Store;
+  clock: Clock;
+  hasher: PasswordHasher;
+  logger: Logger;
+  /** The public URL, without a trailing slash: the OAuth issuer. */
+  issuer: string;
+}
+
+export interface Gateway {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}
+
+interface RequestLog {
+  path: string | null;
+  credential: string | null;
+}
+
+export const endpointPaths = {
+  token: '/api/v1/oauth/token',
+  revoke: '/api/v1/oauth/revoke',
+  authorizationServer: '/.well-known/oauth-authorization-server',
+  openidConfiguration: '/.well-known/openid-configuration',
+  health: '/healthz',
+  ready: '/readyz',
+  metrics: '/metrics',
+} as const;
+
+export function createGateway(config: Config, deps: GatewayDeps): Gateway {
+  const { store, clock, logger } = deps;
+  const routes = createRouteTable(config.routes.builtin ? defaultRouteRules : [], config.routes.rules);
+  const cache = createCredentialCache({ ...config.cache, clock });
+  const unsubscribe = store.onChange((change) => cache.evict(change));
+  const authenticator = createAuthenticator({ store, hasher: deps.hasher, cache, clock });
+  const admit = createAdmitRequest(routes, authenticator);
+  const metrics = createGatewayMetrics(() => cache.size);
+  const proxy = createUpstreamProxy(config.upstream);
+  const forwardedHeaders = createForwardedHeaders({
+    identityHeaders: config.identityHeaders,
+    trustedProxies: config.trustedProxies,
+    publicProtocol: new URL(deps.issuer).protocol.slice(0, -1),
+    upstreamHeaders: config.upstream.headers,
+  });
+
+  const grants = new Map<string, Grant>([['client_credentials', clientCredentialsGrant(store, clock)]]);
+  const bodyLimitBytes = config.limits.bodyBytes;
+  const discovery = discoveryEndpoint({ issuer: deps.issuer, grants, resources: routes.resources, paths: endpointPaths });
+  const endpoints: Endpoint[] = [
+    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
+    { path: endpointPaths.authorizationServer, methods: { GET: discovery } },
+    { path: endpointPaths.openidConfiguration, methods: { GET: discovery } },
+    { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
+    { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
+    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticator) } },
+  ];
+  const router = createRouter(endpoints);
+
+  /** Resolves to what the request log may say: never a query, never a public route's token path. */
+  async function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<RequestLog> {
+    const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct);
+    forwardedHeaders.apply(req, principal, { upgrade: false });
+    proxy.web(req, res, target, (error) => sendError(res, error, logger));
+    return {
+      path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
+      credential: principal?.credentialId ?? principal?.username ?? null,
+    };
+  }
+
+  return {
+    handle(req, res) {
+      const started = performance.now();
+      let kind: 'proxy' | 'endpoint' = 'proxy';
+      let log: RequestLog = { path: null, credential: null };
+      res.once('finish', () => {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observeRequest(kind, res.statusCode, seconds);
+        if (config.log.requests) {
+          logger.info({ method: req.method, ...log, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+        }
+      });
+      const run = async () => {
+        const target = canonicalizeTarget(req.url ?? '');
+        const endpoint = router.find(req.method ?? 'GET', target.path);
+        if (endpoint) {
+          kind = 'endpoint';
+          log = { path: target.path, credential: null };
+          await endpoint({ req, res, target });
+        } else {
+          log = await forward(req, res, target);
+        }
+      };
+      run().catch((error) => sendError(res, error, logger));
+    },
+
+    upgrade(req, socket, head) {
+      socket.on('error', () => socket.destroy());
+      const run = async () => {
+        const target = canonicalizeTarget(req.url ?? '');
+        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct);
+        forwardedHeaders.apply(req, principal, { upgrade: true });
+        proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
+      };
+      run().catch((error) => sendErrorOnSocket(socket, error, logger));
+    },
+
+    close() {
+      unsubscribe();
+      proxy.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The gateway's own Prometheus metrics (prom-client: the standard client, with the process and
+ * event-loop metrics a Node service is expected to export). Served at /metrics to credentials
+ * whose scope allows `metrics`.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  observeRequest(kind: 'proxy' | 'endpoint', status: number, seconds: number): void;
+}
+
+export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'photogate_' });
+  const requests = new Counter({
+    name: 'photogate_requests_total',
+    help: 'Requests answered, by kind (proxied or own endpoint) and status code.',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'photogate_request_duration_seconds',
+    help: 'Time from request to response end.',
+    labelNames: ['kind'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'photogate_credential_cache_entries',
+    help: 'Validated credentials held in memory.',
+    registers: [registry],
+    collect() {
+      this.set(cacheSize());
+    },
+  });
+  return {
+    registry,
+    observeRequest(kind, status, seconds) {
+      requests.inc({ kind, status });
+      duration.observe({ kind }, seconds);
+    },
+  };
+}

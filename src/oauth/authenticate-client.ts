@@ -1,0 +1,72 @@
+/**
+ * Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1):
+ * `client_secret_basic` (HTTP Basic with the form-urlencoded id and secret) or
+ * `client_secret_post` (both in the body), never both (RFC 6749 §2.3: one method per request).
+ * Unknown client, wrong secret and disabled client give the same answer after the same work.
+ */
+import type { IncomingMessage } from 'node:http';
+import { digestSecret, digestsEqual } from '../credentials/secrets.js';
+import { InvalidClient, InvalidRequest } from '../errors.js';
+import type { FormParams } from '../http/read-form-body.js';
+import type { ClientRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export const clientAuthMethods: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+export interface ClientCredentials {
+  clientId: string;
+  secret: string;
+  method: ClientAuthMethod;
+}
+
+/** Matches no real digest: unknown clients are compared against it, so they cost the same. */
+const NO_SECRET = digestSecret('photogate: no such client');
+
+const basicChallenge = { 'www-authenticate': 'Basic realm="photogate", charset="UTF-8"' };
+
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replaceAll('+', ' '));
+  } catch {
+    throw new InvalidClient({ description: 'Client authentication failed.', headers: basicChallenge, detail: 'bad encoding' });
+  }
+}
+
+/** Reads the client's credentials, undefined when the request carries none. */
+export function readClientCredentials(req: IncomingMessage, params: FormParams): ClientCredentials | undefined {
+  const authorization = req.headersDistinct.authorization;
+  const inBody = params.has('client_secret');
+  if (authorization !== undefined) {
+    if (inBody || authorization.length > 1) {
+      throw new InvalidRequest({ description: 'Use exactly one client authentication method.' });
+    }
+    const match = /^basic +([A-Za-z0-9+/]+={0,2})$/i.exec((authorization[0] as string).trim());
+    const decoded = match ? Buffer.from(match[1] as string, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) {
+      throw new InvalidClient({ description: 'Client authentication failed.', headers: basicChallenge, detail: 'malformed basic' });
+    }
+    return {
+      clientId: formDecode(decoded.slice(0, colon)),
+      secret: formDecode(decoded.slice(colon + 1)),
+      method: 'client_secret_basic',
+    };
+  }
+  if (!inBody) return undefined;
+  return { clientId: params.get('client_id') ?? '', secret: params.get('client_secret') ?? '', method: 'client_secret_post' };
+}
+
+export async function authenticateClient(credentials: ClientCredentials, store: Store): Promise<ClientRecord> {
+  const client = await store.findClient(credentials.clientId);
+  const matches = digestsEqual(digestSecret(credentials.secret), client?.secretDigest ?? NO_SECRET);
+  if (client === undefined || !matches || !client.enabled) {
+    throw new InvalidClient({
+      description: 'Client authentication failed.',
+      detail: client === undefined ? 'unknown client' : !matches ? 'wrong secret' : 'client disabled',
+      // RFC 6749 §5.2: a client that authenticated with the Authorization header gets a challenge.
+      headers: credentials.method === 'client_secret_basic' ? basicChallenge : {},
+    });
+  }
+  return client;
+}

@@ -1,0 +1,35 @@
+/**
+ * POST /api/v1/oauth/revoke (RFC 7009). A token issued to a client is revoked by that client,
+ * authenticated (§2.1); a token without a client (app passwords, `auth add` tokens) by whoever
+ * presents it, since possession is what it grants. An unknown or already revoked token is a
+ * success (§2.2): the answer never tells whether a token existed.
+ */
+import { InvalidClient, InvalidRequest } from '../errors.js';
+import { digestSecret } from '../credentials/secrets.js';
+import type { EndpointHandler } from '../http/router.js';
+import { readFormBody } from '../http/read-form-body.js';
+import type { Store } from '../store/store.js';
+import { authenticateClient, readClientCredentials } from './authenticate-client.js';
+
+export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number }): EndpointHandler {
+  return async ({ req, res }) => {
+    const params = await readFormBody(req, deps.bodyLimitBytes);
+    const credentials = readClientCredentials(req, params);
+    const client = credentials ? await authenticateClient(credentials, deps.store) : undefined;
+    const token = params.get('token');
+    if (!token) throw new InvalidRequest({ description: 'token is required.' });
+    // token_type_hint is only a hint (§2.1): every kind is looked up the same way.
+    const record = await deps.store.findTokenByDigest(digestSecret(token));
+    if (record?.clientId != null) {
+      if (client === undefined) {
+        throw new InvalidClient({ description: 'Authenticate as the client this token was issued to.' });
+      }
+      if (client.clientId !== record.clientId) {
+        throw new InvalidRequest({ description: 'This token was not issued to this client.' });
+      }
+    }
+    if (record) await deps.store.removeToken(record.id);
+    res.writeHead(200, { 'cache-control': 'no-store', 'content-length': 0 });
+    res.end();
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The headers a forwarded request carries, rewritten on `req.headers` BEFORE it reaches
+ * http-proxy-3: the proxy skips its `proxyReq` hook for requests with an `Expect` header
+ * (HAZARDS H6), so edits made there would silently not happen.
+ *
+ * - Hop-by-hop headers, and every header the client's `Connection` names, end here
+ *   (RFC 9110 §7.6.1); a `Connection: X-Forwarded-User` therefore cannot strip our headers,
+ *   because ours are set afterwards (HAZARDS H5).
+ * - Credentials never reach the upstream, in any spelling: `_` for `-` included (HAZARDS H4, H13).
+ * - Identity and forwarding headers the client sent under our names are dropped before ours are
+ *   set; `X-Forwarded-For` is extended only when the peer is a trusted proxy.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../credentials/principal.js';
+import { credentialHeaders } from '../credentials/parse-credentials.js';
+
+export interface ForwardedHeadersConfig {
+  identityHeaders: { user: string; client: string; scope: string };
+  trustedProxies: readonly string[];
+  /** http or https: how clients reached us. */
+  publicProtocol: string;
+  /** Sent on every forwarded request (the upstream's own credential, for example). */
+  upstreamHeaders: Readonly<Record<string, string>>;
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade'];
+const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];
+
+export interface ForwardedHeaders {
+  apply(req: IncomingMessage, principal: Principal | undefined, options: { upgrade: boolean }): void;
+}
+
+export function createForwardedHeaders(config: ForwardedHeadersConfig): ForwardedHeaders {
+  const identity = [config.identityHeaders.user, config.identityHeaders.client, config.identityHeaders.scope].map((h) =>
+    h.toLowerCase(),
+  );
+  /** Names the client may not send us, compared with `_` read as `-`. */
+  const reserved = new Set([...credentialHeaders, ...identity, ...FORWARDING]);
+  const trusted = new Set(config.trustedProxies);
+  const extra = Object.entries(config.upstreamHeaders).map(([k, v]) => [k.toLowerCase(), v] as const);
+
+  return {
+    apply(req, principal, { upgrade }) {
+      const headers = req.headers;
+      const peer = req.socket.remoteAddress ?? '';
+      const priorFor = trusted.has(peer) ? headers['x-forwarded-for'] : undefined;
+      const host = headers.host;
+
+      const connection = headers.connection;
+      const named = typeof connection === 'string' ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
+      for (const name of named) if (!(upgrade && name === 'upgrade')) delete headers[name];
+      for (const name of HOP_BY_HOP) if (!(upgrade && (name === 'upgrade' || name === 'connection'))) delete headers[name];
+      if (upgrade) headers.connection = 'upgrade';
+      for (const name of Object.keys(headers)) {
+        if (reserved.has(name.replaceAll('_', '-'))) delete headers[name];
+      }
+
+      headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
+      headers['x-forwarded-proto'] = config.publicProtocol;
+      if (host !== undefined) headers['x-forwarded-host'] = host;
+      if (principal) {
+        const [user, client, scope] = identity as [string, string, string];
+        if (principal.username !== null) headers[user] = principal.username;
+        const clientRef = principal.clientId ?? principal.credentialId;
+        if (clientRef !== null) headers[client] = clientRef;
+        headers[scope] = principal.scope;
+      }
+      for (const [name, value] of extra) headers[name] = value;
+    },
+  };
+}

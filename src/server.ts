@@ -1,0 +1,74 @@
+/**
+ * The HTTP server around the gateway: limits Node enforces before our code runs (header size →
+ * 431, header time → 408, HAZARDS H10), listening, the printed address, graceful close.
+ * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; the
+ * upstream's idle time-out bounds a stalled one.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import type { PasswordHasher } from './credentials/password-hash.js';
+import { createGateway, type Gateway } from './gateway.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/store.js';
+
+export interface RunningServer {
+  /** `http://HOST:PORT` with the real port. */
+  url: string;
+  issuer: string;
+  server: Server;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) };
+}
+
+function formatUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+export async function startServer(
+  config: Config,
+  deps: { store: Store; clock: Clock; hasher: PasswordHasher; logger: Logger },
+): Promise<RunningServer> {
+  const server = createServer({
+    maxHeaderSize: config.limits.headerBytes,
+    headersTimeout: config.limits.headersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    insecureHTTPParser: false,
+  });
+  const { host, port } = splitHostPort(config.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = formatUrl(server.address() as AddressInfo);
+  const issuer = (config.publicUrl ?? url).replace(/\/+$/, '');
+  const gateway = createGateway(config, { ...deps, issuer });
+  server.on('request', gateway.handle);
+  server.on('upgrade', gateway.upgrade);
+
+  return {
+    url,
+    issuer,
+    server,
+    gateway,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5000).unref();
+      gateway.close();
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
