@@ -29,9 +29,9 @@ export class GatewayError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  /** 5xx errors never expose their description. */
+  /** An internal error (500) never shows its description; gateway errors (502-504) may. */
   get expose(): boolean {
-    return this.status < 500;
+    return this.status !== 500;
   }
 }
 

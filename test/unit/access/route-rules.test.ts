@@ -1,0 +1,52 @@
+import t from 'tap';
+import { defaultRouteRules } from '../../../src/access/default-route-rules.js';
+import { createRouteTable } from '../../../src/access/route-rules.js';
+
+const table = createRouteTable(defaultRouteRules, [
+  { path: '/custom', scope: 'photos' },
+  { path: '/originals', scope: 'files' },
+  { path: '/api/v1/metrics', scope: 'metrics', methods: ['GET'] },
+]);
+
+const cases: { name: string; method?: string; path: string; expected: string | undefined }[] = [
+  { name: 'resource prefix', path: '/api/v1/photos', expected: 'photos' },
+  { name: 'below a resource', path: '/api/v1/photos/pq1/files', expected: 'photos' },
+  { name: 'segment-wise, not string prefix', path: '/api/v1/photosx', expected: undefined },
+  { name: 'longest prefix wins', path: '/api/v1/users/u1/password', expected: 'password' },
+  { name: 'shorter rule below a longer one', path: '/api/v1/users/u1', expected: 'users' },
+  { name: 'wildcard segment', path: '/api/v1/albums/a1/t/tok/tile_500', expected: 'public' },
+  { name: 'wildcard needs a segment', path: '/api/v1/albums/t', expected: 'albums' },
+  { name: 'public rules are GET/HEAD only', method: 'POST', path: '/api/v1/photos/p1/dl', expected: 'photos' },
+  { name: 'public download', path: '/api/v1/photos/p1/dl', expected: 'public' },
+  { name: 'HEAD on a public rule', method: 'HEAD', path: '/api/v1/dl/hash', expected: 'public' },
+  { name: 'webdav', method: 'PROPFIND', path: '/originals/2024/a.jpg', expected: 'files' },
+  { name: 'configured rule replaces built-in with the same path', path: '/originals', expected: 'files' },
+  { name: 'configured rule adds', path: '/custom/x', expected: 'photos' },
+  { name: 'method-specific rule beats the any-method one', method: 'GET', path: '/api/v1/metrics', expected: 'metrics' },
+  { name: 'any-method rule for other methods', method: 'DELETE', path: '/api/v1/metrics', expected: 'metrics' },
+  { name: 'websocket', path: '/api/v1/ws', expected: 'authenticated' },
+  { name: 'import folder webdav', path: '/import/x', expected: 'webdav' },
+  { name: 'api import is files', path: '/api/v1/import/x', expected: 'files' },
+  { name: 'unmapped root', path: '/', expected: undefined },
+  { name: 'unmapped api root', path: '/api/v1', expected: undefined },
+  { name: 'share link', path: '/s/abc/def', expected: 'public' },
+];
+
+for (const c of cases) {
+  t.test(c.name, async (t) => {
+    const rule = table.match(c.method ?? 'GET', c.path);
+    const got = rule === undefined ? undefined : rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind;
+    t.equal(got, c.expected);
+  });
+}
+
+t.test('resources are derived from the rules', async (t) => {
+  for (const r of ['photos', 'albums', 'webdav', 'metrics', 'users', 'files']) t.ok(table.resources.has(r), r);
+  t.notOk(table.resources.has('public'));
+});
+
+t.test('without built-ins only configured rules apply', async (t) => {
+  const only = createRouteTable([], [{ path: '/', scope: 'webdav' }]);
+  t.equal(only.match('PROPFIND', '/any/where')?.path, '/');
+  t.equal(only.match('GET', '/')?.path, '/');
+});
