@@ -1,0 +1,150 @@
+/**
+ * The Store on one lowdb JSON file, shared by the gateway and CLI commands (PRODUCT.md "Store").
+ * Reads are answered from memory; writes go through the group commit of store-file.ts, durable
+ * before they resolve (HAZARDS.md H11). Unless `watch` is false, the file is polled every
+ * `reloadIntervalMs` so that a token revoked by the CLI stops working here within a second.
+ * Pinned by test/unit/store/*.test.ts.
+ */
+import { resolve } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { ClientRecord, TokenRecord, UserRecord } from './records.js';
+import type { AddTokenOptions, ClientPatch, Store, StoreChange, UserPatch } from './store.js';
+import { StoreFile } from './store-file.js';
+import type { StoreOperation } from './store-operations.js';
+import * as ops from './store-operations.js';
+import type { StoreState } from './store-state.js';
+
+export interface FileStoreOptions {
+  path: string;
+  clock: Clock;
+  /** How often to look for other processes' writes. Default 250. */
+  reloadIntervalMs?: number;
+  /** Poll for other processes' writes. Default true. */
+  watch?: boolean;
+}
+
+/** Opens the store file, creating it (0600, in a 0700 directory) if missing; rejects with StoreCorrupt. */
+export async function openFileStore(options: FileStoreOptions): Promise<Store> {
+  const store = new FileStore(resolve(options.path));
+  await store.load();
+  if (options.watch ?? true) store.watch(options.reloadIntervalMs ?? 250);
+  return store;
+}
+
+class FileStore implements Store {
+  readonly #path: string;
+  readonly #file: StoreFile;
+  readonly #listeners = new Set<(change: StoreChange) => void>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#file = new StoreFile(path, (changes) => this.#announce(changes));
+  }
+
+  load(): Promise<void> {
+    return this.#file.load();
+  }
+
+  watch(intervalMs: number): void {
+    this.#timer = setInterval(() => void this.#file.poll(), intervalMs);
+    this.#timer.unref();
+  }
+
+  async findUser(username: string) {
+    return this.#current().findUser(username.toLowerCase());
+  }
+  async listUsers() {
+    return this.#current().users;
+  }
+  addUser(user: UserRecord) {
+    return this.#enqueue(ops.addUser(user));
+  }
+  updateUser(username: string, patch: UserPatch, nowSeconds: number) {
+    return this.#enqueue(ops.updateUser(username, patch, nowSeconds));
+  }
+  removeUser(username: string) {
+    return this.#enqueue(ops.removeUser(username));
+  }
+
+  async findClient(clientId: string) {
+    return this.#current().findClient(clientId);
+  }
+  async listClients() {
+    return this.#current().clients;
+  }
+  addClient(client: ClientRecord) {
+    return this.#enqueue(ops.addClient(client));
+  }
+  updateClient(clientId: string, patch: ClientPatch, nowSeconds: number) {
+    return this.#enqueue(ops.updateClient(clientId, patch, nowSeconds));
+  }
+  removeClient(clientId: string) {
+    return this.#enqueue(ops.removeClient(clientId));
+  }
+  resetClients() {
+    return this.#enqueue(ops.resetClients());
+  }
+
+  async findTokenByDigest(digest: string) {
+    return this.#current().findTokenByDigest(digest);
+  }
+  async findToken(id: string) {
+    return this.#current().findToken(id);
+  }
+  async listTokens() {
+    return this.#current().tokens;
+  }
+  addToken(token: TokenRecord, options?: AddTokenOptions) {
+    return this.#enqueue(ops.addToken(token, options));
+  }
+  removeToken(id: string) {
+    return this.#enqueue(ops.removeToken(id));
+  }
+  resetTokens() {
+    return this.#enqueue(ops.resetTokens());
+  }
+  removeExpiredTokens(nowSeconds: number) {
+    return this.#enqueue(ops.removeExpiredTokens(nowSeconds));
+  }
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Waits for queued writes, then stops polling. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#file.drain();
+    this.#listeners.clear();
+  }
+
+  #current(): StoreState {
+    if (this.#closed) throw new Error(`${this.#path}: the store is closed`);
+    return this.#file.state;
+  }
+
+  #enqueue<T>(op: StoreOperation<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error(`${this.#path}: the store is closed`));
+    return this.#file.enqueue(op);
+  }
+
+  /** A listener that throws is a bug: it is reported as uncaught, and the others still run. */
+  #announce(changes: readonly StoreChange[]): void {
+    for (const change of changes) {
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(change);
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Several processes on one store file: the gateway (this process) and CLI commands (workers
+ * running test/fixtures/store/store-worker.mjs on the compiled store). No write is lost, a
+ * revocation made elsewhere is seen within a second, and `kill -9` in the middle of writing
+ * leaves a valid file holding every acknowledged write.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { systemClock } from '../../../src/clock.js';
+import { parseStoreFile } from '../../../src/store/durable-json-file.js';
+import { openFileStore } from '../../../src/store/file-store.js';
+import type { TokenRecord } from '../../../src/store/records.js';
+import { makeToken } from '../../fixtures/store/records.js';
+import { startWorker } from '../../fixtures/store/worker.js';
+
+const acked = (lines: string[]) => lines.filter((line) => line.startsWith('ok ')).map((line) => line.slice(3));
+
+async function until(done: () => Promise<boolean>, limitMs: number): Promise<void> {
+  const started = performance.now();
+  while (!(await done())) {
+    if (performance.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
+    await sleep(10);
+  }
+}
+
+t.test('three processes adding 100 tokens each at once lose none', async (t) => {
+  const path = join(t.testdir(), 'store.json');
+  const store = await openFileStore({ path, clock: systemClock });
+  t.teardown(() => store.close());
+  const workers = ['w1', 'w2'].map((prefix) => startWorker(t, ['add', path, prefix, '100', '--wait']));
+  await Promise.all(workers.map((w) => w.waitFor((line) => line === 'ready', 10_000)));
+  const started = performance.now();
+  for (const worker of workers) worker.send('go');
+  for (let i = 0; i < 100; i++) await store.addToken(makeToken(`parent-${i}`));
+  await Promise.all(workers.map((w) => w.waitFor((line) => line === 'done', 60_000)));
+  t.comment(`300 sequential writes from 3 processes: ${(performance.now() - started).toFixed(0)} ms`);
+  for (const worker of workers) t.equal(acked(worker.lines).length, 100);
+  const onDisk = parseStoreFile(await readFile(path), path).tokens.map((token) => token.id);
+  t.equal(onDisk.length, 300);
+  t.equal(new Set(onDisk).size, 300);
+  for (const prefix of ['parent', 'w1', 'w2']) {
+    t.equal(onDisk.filter((id) => id.startsWith(`${prefix}-`)).length, 100, `all of ${prefix}'s tokens`);
+  }
+  await until(async () => (await store.listTokens()).length === 300, 2000);
+  t.same(await readdir(t.testdirName), ['store.json'], 'no lock or temp file left');
+});
+
+t.test('a token revoked by another process stops being found here within a second', async (t) => {
+  const path = join(t.testdir(), 'store.json');
+  const store = await openFileStore({ path, clock: systemClock });
+  t.teardown(() => store.close());
+  await store.addToken(makeToken('revoke-me'));
+  await store.addToken(makeToken('keep-me'));
+  let removedAt: number | undefined;
+  const removed: TokenRecord[] = [];
+  store.onChange((change) => {
+    if (change.type !== 'token-removed') return;
+    removed.push(change.token);
+    removedAt = performance.now();
+  });
+  const worker = startWorker(t, ['remove', path, 'revoke-me']);
+  await worker.waitFor((line) => line === 'ok revoke-me', 10_000);
+  const ackedAt = performance.now();
+  await until(async () => removedAt !== undefined, 1000);
+  const latencyMs = Math.max(0, (removedAt ?? ackedAt) - ackedAt);
+  t.comment(`revocation seen ${latencyMs.toFixed(0)} ms after the other process acknowledged it`);
+  t.ok(latencyMs < 1000);
+  t.same(
+    removed.map((token) => token.id),
+    ['revoke-me'],
+  );
+  t.equal(await store.findToken('revoke-me'), undefined);
+  t.ok(await store.findToken('keep-me'));
+});
+
+t.test('kill -9 in the middle of writing leaves a valid file with every acknowledged write', async (t) => {
+  const dir = t.testdir();
+  const path = join(dir, 'store.json');
+  const worker = startWorker(t, ['add', path, 'crash', '100000']);
+  await worker.waitFor((line) => line === 'ok crash-40', 30_000);
+  await sleep(Math.random() * 20);
+  worker.child.kill('SIGKILL');
+  t.match(await worker.exit, { signal: 'SIGKILL' });
+  const ids = acked(worker.lines);
+  const data = parseStoreFile(await readFile(path), path);
+  const onDisk = new Set(data.tokens.map((token) => token.id));
+  t.ok(ids.length >= 41);
+  t.same(
+    ids.filter((id) => !onDisk.has(id)),
+    [],
+    'every acknowledged write is in the file',
+  );
+  t.ok(onDisk.size <= ids.length + 1, 'at most the write in flight is there unacknowledged');
+  const leftovers = (await readdir(dir)).filter((name) => name !== 'store.json');
+  t.comment(`left behind by the killed writer: ${leftovers.join(', ') || 'nothing'}`);
+
+  const store = await openFileStore({ path, clock: systemClock, watch: false });
+  t.teardown(() => store.close());
+  const started = performance.now();
+  await store.addToken(makeToken('after-crash'));
+  t.comment(`first write after the crash took ${(performance.now() - started).toFixed(0)} ms (stale lock wait)`);
+  t.ok(await store.findToken('after-crash'));
+  t.ok(await store.findToken(ids.at(-1) as string));
+});

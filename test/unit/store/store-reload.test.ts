@@ -1,0 +1,129 @@
+/**
+ * Another writer's changes are picked up by polling and announced as exactly what a cache must
+ * evict. The other writer here is a second store on the same file in this process (the
+ * cross-process case is in file-store-processes.test.ts).
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Test } from 'tap';
+import t from 'tap';
+import { systemClock } from '../../../src/clock.js';
+import { openFileStore } from '../../../src/store/file-store.js';
+import type { Store, StoreChange } from '../../../src/store/store.js';
+import { makeClient, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
+
+function describe(change: StoreChange): string {
+  if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
+  if (change.type === 'user-changed') return `user-changed:${change.username}`;
+  return `client-changed:${change.clientId}`;
+}
+
+async function openPair(t: Test) {
+  const path = join(t.testdir(), 'store.json');
+  const watcher = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 20 });
+  const writer = await openFileStore({ path, clock: systemClock, watch: false });
+  t.teardown(async () => {
+    await watcher.close();
+    await writer.close();
+  });
+  await writer.addUser(makeUser('alice'));
+  await writer.addUser(makeUser('bob'));
+  await writer.addClient(makeClient('ca', { username: 'alice' }));
+  await writer.addClient(makeClient('cb'));
+  await writer.addToken(makeToken('t-alice', { username: 'alice' }));
+  await writer.addToken(makeToken('t-ca', { clientId: 'ca' }));
+  await writer.addToken(makeToken('t-b', { username: 'bob' }));
+  await until(async () => (await watcher.listTokens()).length === 3);
+  const changes: string[] = [];
+  watcher.onChange((change) => changes.push(describe(change)));
+  return { path, watcher, writer, changes };
+}
+
+/** Polls `done` every 10 ms for at most `limitMs`; resolves to the time it took. */
+async function until(done: () => Promise<boolean>, limitMs = 2000): Promise<number> {
+  const started = performance.now();
+  while (!(await done())) {
+    if (performance.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
+    await sleep(10);
+  }
+  return performance.now() - started;
+}
+
+const cases: { name: string; act: (s: Store) => Promise<unknown>; expected: string[] }[] = [
+  { name: 'a removed token', act: (s) => s.removeToken('t-b'), expected: ['token-removed:t-b'] },
+  {
+    name: 'a new password',
+    act: (s) => s.updateUser('bob', { passwordHash: `${testPasswordHash}x` }, 2),
+    expected: ['user-changed:bob'],
+  },
+  { name: 'a new role', act: (s) => s.updateUser('bob', { role: 'admin' }, 2), expected: ['user-changed:bob'] },
+  { name: 'the webdav flag', act: (s) => s.updateUser('bob', { webdav: true }, 2), expected: ['user-changed:bob'] },
+  {
+    name: 'a removed user',
+    act: (s) => s.removeUser('alice'),
+    expected: ['user-changed:alice', 'client-changed:ca', 'token-removed:t-alice', 'token-removed:t-ca'],
+  },
+  { name: 'a changed client', act: (s) => s.updateClient('cb', { scope: 'read' }, 2), expected: ['client-changed:cb'] },
+  {
+    name: 'a disabled client',
+    act: (s) => s.updateClient('ca', { enabled: false }, 2),
+    expected: ['client-changed:ca', 'token-removed:t-ca'],
+  },
+  {
+    name: 'all tokens reset',
+    act: (s) => s.resetTokens(),
+    expected: ['token-removed:t-alice', 'token-removed:t-ca', 'token-removed:t-b'],
+  },
+  { name: 'a new token only', act: (s) => s.addToken(makeToken('t-new')), expected: [] },
+];
+for (const { name, act, expected } of cases) {
+  t.test(`reload announces ${name}`, async (t) => {
+    const { watcher, writer, changes } = await openPair(t);
+    await act(writer);
+    const expectedTokens = (await writer.listTokens()).map((x) => x.id);
+    await until(async () => (await watcher.listTokens()).map((x) => x.id).join() === expectedTokens.join());
+    await until(async () => changes.length >= expected.length);
+    await sleep(60);
+    t.same(changes, expected);
+    t.same(await watcher.listUsers(), await writer.listUsers());
+    t.same(await watcher.listClients(), await writer.listClients());
+  });
+}
+
+t.test('a corrupt file found by a reload keeps the last good data; a good file recovers', async (t) => {
+  const { path, watcher, writer, changes } = await openPair(t);
+  await writeFile(path, 'null');
+  await sleep(100);
+  t.equal((await watcher.listTokens()).length, 3, 'still serving the last good data');
+  t.same(changes, []);
+  await t.rejects(writer.addToken(makeToken('refused')), { name: 'StoreCorrupt' });
+  const other = join(t.testdirName, 'good.json');
+  const good = await openFileStore({ path: other, clock: systemClock, watch: false });
+  await good.addToken(makeToken('t-b', { username: 'bob' }));
+  await good.close();
+  await rename(other, path);
+  await until(async () => (await watcher.listTokens()).length === 1);
+  t.same(changes, [
+    'user-changed:alice',
+    'user-changed:bob',
+    'client-changed:ca',
+    'client-changed:cb',
+    'token-removed:t-alice',
+    'token-removed:t-ca',
+  ]);
+  await writer.addToken(makeToken('after'));
+  await until(async () => (await watcher.findToken('after')) !== undefined);
+});
+
+t.test('a write by this store after another store wrote keeps both writes', async (t) => {
+  const { watcher, writer } = await openPair(t);
+  await writer.addToken(makeToken('from-writer'));
+  await watcher.addToken(makeToken('from-watcher'));
+  t.ok(await watcher.findToken('from-writer'), 'the flush reloaded before applying');
+  await writer.addToken(makeToken('again'));
+  t.same(
+    (await writer.listTokens()).map((x) => x.id),
+    ['t-alice', 't-ca', 't-b', 'from-writer', 'from-watcher', 'again'],
+  );
+});
