@@ -14,6 +14,7 @@ import { parseScopeGrant } from '../access/scope-grant.js';
 import type { Clock } from '../clock.js';
 import { InvalidToken } from '../errors.js';
 import type { ClientRecord, TokenRecord, UserRecord } from '../store/records.js';
+import { findFresh } from '../store/find-fresh.js';
 import type { Store } from '../store/store.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { Credential } from './parse-credentials.js';
@@ -85,7 +86,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   async function verifyToken(key: string): Promise<Principal> {
     const generation = cache.generation;
-    const record = await store.findTokenByDigest(key);
+    const record = await findFresh(store, () => store.findTokenByDigest(key));
     if (record === undefined || isExpired(record)) throw invalid('unknown or expired token');
     const { principal, dependsOn } = await principalForToken(record);
     cache.set(`t:${key}`, { principal, dependsOn }, generation);
@@ -94,9 +95,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   async function verifyBasic(username: string, password: string, key: string): Promise<Principal> {
     const generation = cache.generation;
-    const user = await store.findUser(username);
+    const user = await findFresh(store, () => store.findUser(username));
     if (user !== undefined && isAppPassword(password)) {
-      const record = await store.findTokenByDigest(digestSecret(password));
+      const digest = digestSecret(password);
+      const record = await findFresh(store, () => store.findTokenByDigest(digest));
       if (record?.kind === 'app_password' && record.username === user.username && !isExpired(record)) {
         const { principal, dependsOn } = await principalForToken(record);
         cache.set(key, { principal, dependsOn }, generation);

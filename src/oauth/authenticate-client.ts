@@ -9,6 +9,7 @@ import { digestSecret, digestsEqual } from '../credentials/secrets.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import type { FormParams } from '../http/read-form-body.js';
 import type { ClientRecord } from '../store/records.js';
+import { findFresh } from '../store/find-fresh.js';
 import type { Store } from '../store/store.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -58,7 +59,7 @@ export function readClientCredentials(req: IncomingMessage, params: FormParams):
 }
 
 export async function authenticateClient(credentials: ClientCredentials, store: Store): Promise<ClientRecord> {
-  const client = await store.findClient(credentials.clientId);
+  const client = await findFresh(store, () => store.findClient(credentials.clientId));
   const matches = digestsEqual(digestSecret(credentials.secret), client?.secretDigest ?? NO_SECRET);
   if (client === undefined || !matches || !client.enabled) {
     throw new InvalidClient({

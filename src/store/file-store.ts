@@ -109,6 +109,11 @@ class FileStore implements Store {
     return this.#enqueue(ops.removeExpiredTokens(nowSeconds));
   }
 
+  refresh(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`${this.#path}: the store is closed`));
+    return this.#file.poll();
+  }
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

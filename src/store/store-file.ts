@@ -42,7 +42,7 @@ export class StoreFile {
   #queue: Queued[] = [];
   #flushScheduled = false;
   #tail: Promise<void> = Promise.resolve();
-  #polling = false;
+  #polling: Promise<void> | undefined;
 
   constructor(path: string, announce: (changes: readonly StoreChange[]) => void) {
     this.#path = path;
@@ -77,10 +77,18 @@ export class StoreFile {
     await this.#tail;
   }
 
-  /** A corrupt file found here keeps the last good state and is not read again until it changes. */
-  async poll(): Promise<void> {
-    if (this.#polling) return;
-    this.#polling = true;
+  /**
+   * Reloads if another process wrote since. Concurrent callers share one check.
+   * A corrupt file found here keeps the last good state and is not read again until it changes.
+   */
+  poll(): Promise<void> {
+    this.#polling ??= this.#pollOnce().finally(() => {
+      this.#polling = undefined;
+    });
+    return this.#polling;
+  }
+
+  async #pollOnce(): Promise<void> {
     try {
       const seen = await statIdentity(this.#path);
       if (!seen || sameIdentity(seen, this.#known) || sameIdentity(seen, this.#corrupt)) return;
@@ -94,8 +102,6 @@ export class StoreFile {
       });
     } catch {
       // A failed stat or read is retried by the next poll.
-    } finally {
-      this.#polling = false;
     }
   }
 

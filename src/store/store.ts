@@ -60,6 +60,12 @@ export interface Store {
   /** Removes tokens whose expiresAt is at or before `nowSeconds`; resolves to how many. */
   removeExpiredTokens(nowSeconds: number): Promise<number>;
 
+  /**
+   * Takes in other processes' writes now rather than at the next poll. Called when a credential
+   * is not found, so one the CLI has just added works on its first request.
+   */
+  refresh(): Promise<void>;
+
   onChange(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
