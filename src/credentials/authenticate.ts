@@ -57,7 +57,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       kind: token.kind,
       username: user?.username ?? null,
       role: user?.role ?? client?.role ?? 'client',
-      webdav: user !== undefined && user.webdav && token.clientId === null,
+      webdav: user?.webdav === true && token.clientId === null,
       clientId: token.clientId,
       credentialId: token.id,
       scope: token.scope,

@@ -71,9 +71,8 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
       if (ttl <= 0) return;
       cache.set(key, entry, { ttl });
       for (const dep of entry.dependsOn) {
-        let keys = dependents.get(dep);
-        if (!keys) dependents.set(dep, (keys = new Set()));
-        keys.add(key);
+        const keys = dependents.get(dep) ?? new Set<string>();
+        dependents.set(dep, keys.add(key));
       }
     },
     evict(change) {

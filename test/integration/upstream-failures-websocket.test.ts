@@ -92,11 +92,11 @@ t.test('WebSocket upgrades', async (t) => {
 
   const before = upstream.seen.length;
   const refused = await upgrade(gw.url, []);
-  const res = parseRawResponse(refused.head + '\r\n\r\n');
+  const res = parseRawResponse(`${refused.head}\r\n\r\n`);
   t.equal(res.status, 401, 'no credential: refused');
   t.match(res.headers['www-authenticate'], /^Bearer/);
   const bad = await upgrade(gw.url, ['Authorization: Bearer 000000000000000000000000000000000000000000000000']);
-  t.equal(parseRawResponse(bad.head + '\r\n\r\n').status, 401, 'bad credential: refused');
+  t.equal(parseRawResponse(`${bad.head}\r\n\r\n`).status, 401, 'bad credential: refused');
   t.equal(upstream.seen.length, before, 'refused upgrades never reach the upstream');
 });
 
