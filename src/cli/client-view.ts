@@ -1,0 +1,35 @@
+import type { ClientRecord } from '../store/records.js';
+import { formatFields, formatTable } from './table.js';
+
+/** What is shown of a client: never its secret's digest. */
+export function clientView(client: ClientRecord) {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    username: client.username,
+    role: client.role,
+    scope: client.scope,
+    expires_in: client.tokenTtlSeconds,
+    tokens: client.tokenLimit,
+    enabled: client.enabled,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+export const clientColumns: [string, string][] = [
+  ['Client ID', 'client_id'],
+  ['Name', 'name'],
+  ['User', 'username'],
+  ['Role', 'role'],
+  ['Scope', 'scope'],
+  ['Token Lifetime', 'expires_in'],
+  ['Tokens', 'tokens'],
+  ['Enabled', 'enabled'],
+  ['Created At', 'created_at'],
+];
+
+/** The client's details and, once, its new secret, as the reference prints them (seeds: 003). */
+export function formatClientWithSecret(view: Record<string, unknown>, clientId: string, secret: string): string {
+  return `${formatFields(view)}${formatTable(['Client ID', 'Client Secret'], [[clientId, secret]])}The secret is shown only this once.\n`;
+}
