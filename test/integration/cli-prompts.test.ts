@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { cliEnv, cliPath, runCliJson } from '../helpers/run-cli.js';
 
+// `script` is in bsdutils, an Essential Debian package: missing means a broken machine, so fail.
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 
@@ -35,7 +36,9 @@ function runOnTerminal(args: readonly string[], answers: readonly string[]) {
   });
 }
 
-t.test('prompts on a terminal', { skip: hasScript ? false : 'util-linux script is not installed' }, async (t) => {
+t.test('prompts on a terminal', async (t) => {
+  t.ok(hasScript, 'util-linux `script` is installed (apt-get install bsdutils)');
+  if (!hasScript) return;
   const store = join(t.testdir(), 'store.json');
   const s = ['--store', store];
 
