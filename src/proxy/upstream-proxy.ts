@@ -38,9 +38,13 @@ export function createUpstreamProxy(config: UpstreamProxyConfig): UpstreamProxy 
     proxyTimeout: config.timeoutMs,
     connectTimeout: config.connectTimeoutMs,
   });
-  proxy.on('proxyRes', (proxyRes: IncomingMessage) => {
+  proxy.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => {
     const named = String(proxyRes.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim());
     for (const name of [...HOP_BY_HOP_RESPONSE, ...named]) if (name) delete proxyRes.headers[name];
+    // The client's own Connection header was consumed with the request (forwarded-headers.ts),
+    // so say what Node decided from it; otherwise http-proxy-3 would answer keep-alive to a
+    // client that asked to close.
+    proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
   });
 
   function toGatewayError(error: NodeJS.ErrnoException, startedAt: number): GatewayError {

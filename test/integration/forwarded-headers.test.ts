@@ -87,3 +87,15 @@ t.test('trusted proxies extend X-Forwarded-For; configured upstream headers are 
   t.equal(h['x-auth-token'], 'upstream-own-token', 'the upstream gets its own credential, not the client\'s');
   t.equal(h['remote-user'], 'carol', 'identity header name is configurable and spoofing is dropped');
 });
+
+t.test('a client that asks to close gets Connection: close, one that does not keeps its connection', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  const { secret } = await gw.addAccessToken('photos');
+  const closing = await rawRequest(gw.url, 'GET /api/v1/photos HTTP/1.1', [`Authorization: Bearer ${secret}`]);
+  t.equal(closing.status, 200);
+  t.equal(closing.headers.connection, 'close', 'the client asked to close (raw requests send Connection: close)');
+  const res = await request(`${gw.url}/api/v1/photos`, { headers: { authorization: `Bearer ${secret}` } });
+  await res.body.text();
+  t.equal(res.headers.connection, 'keep-alive');
+});
