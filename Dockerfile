@@ -1,0 +1,45 @@
+# photogate image: a build stage compiles TypeScript, a deps stage installs production
+# dependencies only, and the runtime stage holds those, dist/src and the example configuration,
+# runs as the unprivileged `node` user and keeps the store in the /data volume.
+#
+# Every npm install uses --ignore-scripts: `prepare` would run tsc before the sources are copied,
+# and the `node` dev dependency's preinstall would download a second Node. argon2 needs no install
+# script either: its loader (node-gyp-build) uses build/Release when a compile left one, else the
+# prebuilt binary shipped in the package (prebuilds/linux-x64/argon2.glibc.node, linux-arm64, ...).
+# npm ci needs a lockfile that lists every optional @biomejs/cli-* platform package; the one
+# committed so far does not (see .ci/run and npm/cli#9846), so these npm ci steps fail until it does.
+#
+#   docker build -t photogate .
+#   docker run -p 8080:8080 -v photogate-data:/data -e PHOTOGATE_UPSTREAM=http://photoprism:2342 photogate
+#   docker run --rm -v photogate-data:/data photogate auth add admin -n phone -s webdav
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.json
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    PHOTOGATE_LISTEN=0.0.0.0:8080 \
+    PHOTOGATE_STORE=/data/photogate.json
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json config.example.yaml ./
+RUN mkdir /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 8080
+# Liveness on the port PHOTOGATE_LISTEN names (slim images have no curl).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PHOTOGATE_LISTEN.split(':').pop()}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["start"]
