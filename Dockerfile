@@ -6,8 +6,6 @@
 # and the `node` dev dependency's preinstall would download a second Node. argon2 needs no install
 # script either: its loader (node-gyp-build) uses build/Release when a compile left one, else the
 # prebuilt binary shipped in the package (prebuilds/linux-x64/argon2.glibc.node, linux-arm64, ...).
-# npm ci needs a lockfile that lists every optional @biomejs/cli-* platform package; the one
-# committed so far does not (see .ci/run and npm/cli#9846), so these npm ci steps fail until it does.
 #
 #   docker build -t photogate .
 #   docker run -p 8080:8080 -v photogate-data:/data -e PHOTOGATE_UPSTREAM=http://photoprism:2342 photogate
