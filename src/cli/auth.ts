@@ -1,7 +1,6 @@
 import { nowSeconds } from '../clock.js';
-import { digestSecret, generateAccessToken, generateAppPassword, generateRefId } from '../credentials/secrets.js';
+import { issueCredential } from '../credentials/issue-credential.js';
 import type { TokenRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
 import { generateName, parseName, parseScope, parseTokenLifetime, parseUsername } from './cli-values.js';
 import { createCommandGroup, type Subcommand } from './command-group.js';
 import { confirmAction } from './prompt.js';
@@ -34,13 +33,6 @@ const columns: [string, string][] = [
   ['Expires At', 'expires_at'],
 ];
 
-async function newRefId(store: Store): Promise<string> {
-  for (;;) {
-    const id = generateRefId();
-    if ((await store.findToken(id)) === undefined) return id;
-  }
-}
-
 const add: Subcommand = {
   name: 'add',
   usage: '[USERNAME] [-n NAME] [-s SCOPES] [-e SECONDS]',
@@ -72,21 +64,15 @@ The secret is printed once; only its SHA-256 digest is stored.`,
       const configTtl = config.tokens.cliTokenTtlSeconds;
       const ttl = explicitTtl !== undefined ? explicitTtl : configTtl <= 0 ? null : configTtl;
       if (username !== null) await requireUser(store, username);
-      const secret = kind === 'app_password' ? generateAppPassword() : generateAccessToken();
-      const now = nowSeconds(ctx.clock);
-      const token: TokenRecord = {
-        id: await newRefId(store),
-        digest: digestSecret(secret),
+      const { secret, record: token } = await issueCredential(store, ctx.clock, {
         kind,
         name,
         username,
         clientId: null,
         scope,
         grantType: 'cli',
-        createdAt: now,
-        expiresAt: ttl === null ? null : now + ttl,
-      };
-      await store.addToken(token);
+        ttlSeconds: ttl,
+      });
       const json = { id: token.id, token: secret, kind, username, scope, expires_at: token.expiresAt };
       ctx.print(json, () => {
         const header = kind === 'app_password' ? 'App Password' : 'Access Token';

@@ -9,7 +9,8 @@ import { type Clock, nowSeconds, systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { createPasswordHasher } from '../../src/credentials/password-hash.js';
-import { digestSecret, generateAccessToken, generateAppPassword, generateClientId, generateClientSecret, generateRefId } from '../../src/credentials/secrets.js';
+import { issueCredential } from '../../src/credentials/issue-credential.js';
+import { digestSecret, generateClientId, generateClientSecret } from '../../src/credentials/secrets.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { openFileStore } from '../../src/store/file-store.js';
@@ -46,13 +47,6 @@ export async function startTestGateway(
     await store.close();
   });
 
-  async function addToken(record: Omit<TokenRecord, 'id' | 'digest' | 'createdAt' | 'expiresAt'>, secret: string, ttlSeconds: number | null) {
-    const now = nowSeconds(clock);
-    const full: TokenRecord = { ...record, id: generateRefId(), digest: digestSecret(secret), createdAt: now, expiresAt: ttlSeconds === null ? null : now + ttlSeconds };
-    await store.addToken(full);
-    return { secret, record: full };
-  }
-
   return {
     ...running,
     store,
@@ -64,10 +58,12 @@ export async function startTestGateway(
       await store.addUser({ username, role, webdav: o.webdav ?? role === 'admin', passwordHash: await testHasher.hash(password), createdAt: now, updatedAt: now });
     },
     addAppPassword(username, scope, o = {}) {
-      return addToken({ kind: 'app_password', name: 'test', username, clientId: null, scope, grantType: 'cli' }, generateAppPassword(), o.ttlSeconds ?? null);
+      const credential = { kind: 'app_password', name: 'test', username, clientId: null, scope, grantType: 'cli', ttlSeconds: o.ttlSeconds ?? null } as const;
+      return issueCredential(store, clock, credential);
     },
     addAccessToken(scope, o = {}) {
-      return addToken({ kind: 'access_token', name: 'test', username: o.username ?? null, clientId: null, scope, grantType: 'cli' }, generateAccessToken(), o.ttlSeconds ?? null);
+      const credential = { kind: 'access_token', name: 'test', username: o.username ?? null, clientId: null, scope, grantType: 'cli', ttlSeconds: o.ttlSeconds ?? null } as const;
+      return issueCredential(store, clock, credential);
     },
     async addClient(o = {}) {
       const secret = generateClientSecret();

@@ -8,7 +8,7 @@ import { isScopeSubset, parseScopeGrant } from '../../access/scope-grant.js';
 import type { Clock } from '../../clock.js';
 import { InvalidScope, UnauthorizedClient } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { issueAccessToken } from '../issue-access-token.js';
+import { issueCredential } from '../../credentials/issue-credential.js';
 import type { Grant } from './grant.js';
 
 export function clientCredentialsGrant(store: Store, clock: Clock): Grant {
@@ -24,7 +24,7 @@ export function clientCredentialsGrant(store: Store, clock: Clock): Grant {
       if (scope === '' || !isScopeSubset(parseScopeGrant(scope), parseScopeGrant(client.scope))) {
         throw new InvalidScope({ description: 'The requested scope exceeds the client\'s scope.' });
       }
-      const { secret } = await issueAccessToken(
+      const { secret } = await issueCredential(
         store,
         clock,
         {

@@ -1,0 +1,52 @@
+import type { Clock } from '../clock.js';
+import { nowSeconds } from '../clock.js';
+import type { TokenKind, TokenRecord } from '../store/records.js';
+import type { AddTokenOptions, Store } from '../store/store.js';
+import { digestSecret, generateAccessToken, generateAppPassword, generateRefId } from './secrets.js';
+
+export interface NewCredential {
+  kind: TokenKind;
+  name: string;
+  username: string | null;
+  clientId: string | null;
+  scope: string;
+  grantType: string;
+  /** Lifetime; null = never expires. */
+  ttlSeconds: number | null;
+}
+
+const generators: Record<TokenKind, () => string> = {
+  app_password: generateAppPassword,
+  access_token: generateAccessToken,
+};
+
+/**
+ * Creates an app password or access token, stores only its digest under a fresh public
+ * reference id, and resolves to the secret once the store has it durably. The caller shows the
+ * secret once; it exists nowhere else. Used by the CLI (`auth add`) and the token endpoint.
+ */
+export async function issueCredential(
+  store: Store,
+  clock: Clock,
+  credential: NewCredential,
+  options: AddTokenOptions = {},
+): Promise<{ secret: string; record: TokenRecord }> {
+  const secret = generators[credential.kind]();
+  let id = generateRefId();
+  while (await store.findToken(id)) id = generateRefId();
+  const now = nowSeconds(clock);
+  const record: TokenRecord = {
+    id,
+    digest: digestSecret(secret),
+    kind: credential.kind,
+    name: credential.name,
+    username: credential.username,
+    clientId: credential.clientId,
+    scope: credential.scope,
+    grantType: credential.grantType,
+    createdAt: now,
+    expiresAt: credential.ttlSeconds === null ? null : now + credential.ttlSeconds,
+  };
+  await store.addToken(record, options);
+  return { secret, record };
+}
