@@ -72,6 +72,8 @@ export const startCommand: Command = {
     const hasher = createPasswordHasher();
     const store = await openFileStore({ path: config.store.path, clock, reloadIntervalMs: config.store.reloadIntervalMs });
 
+    // Bind first: a generated admin password must not be printed by a start that then fails.
+    const running = await startServer(config, { store, clock, hasher, logger });
     const admin = await ensureAdmin(store, hasher, clock, config.admin);
     if (admin.created) {
       io.stdout.write(
@@ -81,7 +83,6 @@ export const startCommand: Command = {
               `  (shown once; change it with: photogate users passwd ${admin.username})\n`,
       );
     }
-    const running = await startServer(config, { store, clock, hasher, logger });
     logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: config.store.path, issuer: running.issuer }, 'started');
     io.stdout.write(`listening on ${running.url}\n`);
 
