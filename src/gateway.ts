@@ -24,8 +24,12 @@ import { createRouter, type Endpoint } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import type { Logger } from './logger.js';
 import { discoveryEndpoint } from './oauth/discovery.js';
-import { clientCredentialsGrant } from './oauth/grants/client-credentials.js';
-import type { Grant } from './oauth/grants/grant.js';
+import { createFailureLimiter } from './access/failure-limiter.js';
+import { authorizeEndpoint } from './oauth/authorize-endpoint.js';
+import { deviceAuthorizationEndpoint } from './oauth/device-authorization-endpoint.js';
+import { deviceVerificationEndpoint } from './oauth/device-verification-endpoint.js';
+import { createSignIn } from './oauth/sign-in.js';
+import { createGrantRegistry } from './oauth/grants/grant-registry.js';
 import { revokeEndpoint } from './oauth/revoke-endpoint.js';
 import { tokenEndpoint } from './oauth/token-endpoint.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
@@ -53,8 +57,12 @@ interface RequestLog {
 }
 
 export const endpointPaths = {
+  authorize: '/api/v1/oauth/authorize',
   token: '/api/v1/oauth/token',
   revoke: '/api/v1/oauth/revoke',
+  device: '/api/v1/oauth/device',
+  /** Short, because people type it on another screen (RFC 8628 §3.3). */
+  deviceVerification: '/device',
   authorizationServer: '/.well-known/oauth-authorization-server',
   openidConfiguration: '/.well-known/openid-configuration',
   health: '/healthz',
@@ -78,14 +86,42 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     upstreamHeaders: config.upstream.headers,
   });
 
-  const grants = new Map<string, Grant>([['client_credentials', clientCredentialsGrant(store, clock)]]);
+  const trustedProxies = new Set(config.trustedProxies);
+  const { rateLimits } = config;
+  const limiter = createFailureLimiter({
+    addressBurst: rateLimits.addressFailureBurst,
+    addressPerMinute: rateLimits.addressFailuresPerMinute,
+    accountBurst: rateLimits.accountFailureBurst,
+    maxTrackedKeys: rateLimits.maxTrackedKeys,
+    clock,
+  });
+  const signIn = createSignIn(authenticator, limiter);
+  const grants = createGrantRegistry(config, store, clock, []);
   const bodyLimitBytes = config.limits.bodyBytes;
-  const discovery = discoveryEndpoint({ issuer: deps.issuer, grants, resources: routes.resources, paths: endpointPaths });
+  const pageDeps = { store, clock, signIn, issuer: deps.issuer, bodyLimitBytes, trustedProxies };
+  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
+  const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
+  const discovery = { issuer: deps.issuer, grants, resources: routes.resources, paths: endpointPaths };
   const endpoints: Endpoint[] = [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
     { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
-    { path: endpointPaths.authorizationServer, methods: { GET: discovery } },
-    { path: endpointPaths.openidConfiguration, methods: { GET: discovery } },
+    { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
+    { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },
+    {
+      path: endpointPaths.device,
+      methods: {
+        POST: deviceAuthorizationEndpoint({
+          store,
+          clock,
+          bodyLimitBytes,
+          verificationUri: `${deps.issuer}${endpointPaths.deviceVerification}`,
+          deviceCodeTtlSeconds: config.oauth.deviceCodeTtlSeconds,
+          pollIntervalSeconds: config.oauth.devicePollIntervalSeconds,
+        }),
+      },
+    },
+    { path: endpointPaths.authorizationServer, methods: { GET: discoveryEndpoint(discovery, 'oauth') } },
+    { path: endpointPaths.openidConfiguration, methods: { GET: discoveryEndpoint(discovery, 'openid') } },
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticator) } },

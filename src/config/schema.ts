@@ -75,6 +75,36 @@ export const configSchema = z.strictObject({
       /** Defaults of `clients add`. */
       clientTokenTtlSeconds: positiveInt.default(86_400),
       clientTokenLimit: z.number().int().min(-1).default(10),
+      /** Lifetime of session tokens from POST /api/v1/session. */
+      sessionTtlSeconds: positiveInt.default(1_209_600),
+    })
+    .prefault({}),
+  oauth: z
+    .strictObject({
+      /** Authorization codes are single use and live this long (RFC 6749 §4.1.2: short). */
+      codeTtlSeconds: positiveInt.max(600).default(60),
+      /** Access tokens issued by the code, refresh and device grants. */
+      accessTokenTtlSeconds: positiveInt.default(3600),
+      /** Refresh tokens; each use rotates it (a new one, same family). */
+      refreshTokenTtlSeconds: positiveInt.default(2_592_000),
+      /** A rotated refresh token still works this long, for parallel refreshes; later reuse revokes its family. */
+      refreshGraceSeconds: z.number().int().min(0).max(300).default(10),
+      /** Device codes (RFC 8628 §3.2 expires_in). */
+      deviceCodeTtlSeconds: positiveInt.default(600),
+      /** Minimum seconds between device token polls (RFC 8628 §3.2 interval). */
+      devicePollIntervalSeconds: positiveInt.default(5),
+    })
+    .prefault({}),
+  rateLimits: z
+    .strictObject({
+      /** Failed password or app-password checks one client address may make at once... */
+      addressFailureBurst: positiveInt.default(10),
+      /** ...and then per minute. */
+      addressFailuresPerMinute: positiveInt.default(1),
+      /** Failed checks against one account, from anywhere, before it is throttled (then 1 a minute). */
+      accountFailureBurst: positiveInt.default(20),
+      /** Client addresses and accounts tracked at most (least recently seen are forgotten). */
+      maxTrackedKeys: positiveInt.default(100_000),
     })
     .prefault({}),
   /** Peers whose X-Forwarded-For is believed (exact addresses). None by default, loopback included. */

@@ -45,7 +45,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   const isExpired = (token: TokenRecord) => token.expiresAt !== null && token.expiresAt * 1000 <= clock.nowMs();
 
-  async function principalForToken(token: TokenRecord): Promise<{ principal: Principal; dependsOn: string[] }> {
+  async function principalForToken(
+    token: TokenRecord,
+    kind: Principal['kind'],
+  ): Promise<{ principal: Principal; dependsOn: string[] }> {
     const user = token.username === null ? undefined : await store.findUser(token.username);
     if (token.username !== null && user === undefined) throw invalid('token of a removed user');
     let client: ClientRecord | undefined;
@@ -54,7 +57,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       if (client === undefined || !client.enabled) throw invalid('token of a removed or disabled client');
     }
     const principal: Principal = {
-      kind: token.kind,
+      kind,
       username: user?.username ?? null,
       role: user?.role ?? client?.role ?? 'client',
       webdav: user?.webdav === true && token.clientId === null,
@@ -87,8 +90,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   async function verifyToken(key: string): Promise<Principal> {
     const generation = cache.generation;
     const record = await findFresh(store, () => store.findTokenByDigest(key));
-    if (record === undefined || isExpired(record)) throw invalid('unknown or expired token');
-    const { principal, dependsOn } = await principalForToken(record);
+    if (record === undefined || isExpired(record) || record.kind === 'refresh_token') {
+      throw invalid('unknown or expired token');
+    }
+    const { principal, dependsOn } = await principalForToken(record, record.kind);
     cache.set(`t:${key}`, { principal, dependsOn }, generation);
     return principal;
   }
@@ -100,7 +105,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       const digest = digestSecret(password);
       const record = await findFresh(store, () => store.findTokenByDigest(digest));
       if (record?.kind === 'app_password' && record.username === user.username && !isExpired(record)) {
-        const { principal, dependsOn } = await principalForToken(record);
+        const { principal, dependsOn } = await principalForToken(record, 'app_password');
         cache.set(key, { principal, dependsOn }, generation);
         return principal;
       }

@@ -1,6 +1,7 @@
 import type { ScopeGrant } from '../access/scope-grant.js';
 
-export type PrincipalKind = 'app_password' | 'access_token' | 'user_password';
+/** Refresh tokens are not here: they are only ever redeemed at the token endpoint (RFC 6749 §1.5). */
+export type PrincipalKind = 'app_password' | 'access_token' | 'session' | 'user_password';
 export type PrincipalRole = 'admin' | 'user' | 'client';
 
 /** Who a validated credential speaks for, and what it may do. Built once, then cached. */

@@ -14,6 +14,8 @@ import type { Store } from '../store/store.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 export const clientAuthMethods: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+/** `none`: public clients (no secret) identify themselves with client_id alone (RFC 6749 §2.1). */
+export const tokenEndpointAuthMethods = [...clientAuthMethods, 'none'] as const;
 
 export interface ClientCredentials {
   clientId: string;
@@ -67,6 +69,31 @@ export async function authenticateClient(credentials: ClientCredentials, store: 
       detail: client === undefined ? 'unknown client' : !matches ? 'wrong secret' : 'client disabled',
       // RFC 6749 §5.2: a client that authenticated with the Authorization header gets a challenge.
       headers: credentials.method === 'client_secret_basic' ? basicChallenge : {},
+    });
+  }
+  return client;
+}
+
+/**
+ * The client of a token, device or revocation request: authenticated when it sent credentials;
+ * a public client identified by `client_id` alone (RFC 6749 §3.2.1: public clients send their
+ * id, nothing more). A confidential client that sends no secret is refused.
+ */
+export async function identifyClient(
+  req: IncomingMessage,
+  params: FormParams,
+  store: Store,
+): Promise<ClientRecord | undefined> {
+  const credentials = readClientCredentials(req, params);
+  if (credentials) return authenticateClient(credentials, store);
+  const clientId = params.get('client_id');
+  if (clientId === undefined) return undefined;
+  const client = await findFresh(store, () => store.findClient(clientId));
+  if (client === undefined || !client.enabled || client.secretDigest !== null) {
+    throw new InvalidClient({
+      description: 'Client authentication failed.',
+      detail: client === undefined ? 'unknown client' : !client.enabled ? 'client disabled' : 'confidential client without secret',
+      headers: basicChallenge,
     });
   }
   return client;

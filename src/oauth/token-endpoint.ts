@@ -7,7 +7,7 @@ import type { EndpointHandler } from '../http/router.js';
 import { readFormBody } from '../http/read-form-body.js';
 import { sendJson } from '../http/send-json.js';
 import type { Store } from '../store/store.js';
-import { authenticateClient, readClientCredentials } from './authenticate-client.js';
+import { identifyClient } from './authenticate-client.js';
 import type { Grant } from './grants/grant.js';
 
 export function tokenEndpoint(deps: { store: Store; grants: ReadonlyMap<string, Grant>; bodyLimitBytes: number }): EndpointHandler {
@@ -17,8 +17,7 @@ export function tokenEndpoint(deps: { store: Store; grants: ReadonlyMap<string, 
     if (!grantType) throw new InvalidRequest({ description: 'grant_type is required.' });
     const grant = deps.grants.get(grantType);
     if (!grant) throw new UnsupportedGrantType({ description: `grant_type ${grantType} is not supported.` });
-    const credentials = readClientCredentials(req, params);
-    const client = credentials ? await authenticateClient(credentials, deps.store) : undefined;
+    const client = await identifyClient(req, params, deps.store);
     if (grant.requiresClient && client === undefined) {
       throw new InvalidClient({ description: 'Client authentication is required.', headers: { 'www-authenticate': 'Basic realm="photogate", charset="UTF-8"' } });
     }

@@ -10,7 +10,9 @@ import { z } from 'zod';
 
 export const userRoles = ['admin', 'user'] as const;
 export const clientRoles = ['client', 'admin'] as const;
-export const tokenKinds = ['app_password', 'access_token'] as const;
+export const tokenKinds = ['app_password', 'access_token', 'refresh_token', 'session'] as const;
+export const grantKinds = ['authorization_code', 'device_code'] as const;
+export const grantStatuses = ['pending', 'approved', 'denied', 'used'] as const;
 
 const epochSeconds = z.number().int().nonnegative();
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -37,6 +39,8 @@ export const clientRecord = z.object({
   /** How many of its newest tokens are kept; -1 = unlimited. */
   tokenLimit: z.number().int().min(-1),
   enabled: z.boolean(),
+  /** Exact redirect URIs for the authorization code flow (RFC 6749 §3.1.2). */
+  redirectUris: z.array(z.string()).default([]),
   createdAt: epochSeconds,
   updatedAt: epochSeconds,
 });
@@ -55,6 +59,40 @@ export const tokenRecord = z.object({
   createdAt: epochSeconds,
   /** null = never expires. */
   expiresAt: epochSeconds.nullable(),
+  /**
+   * Tokens issued from one authorization (a code or device grant and every refresh after it)
+   * share the grant's id here and are revoked together (RFC 6749 §10.5, §10.4). null otherwise.
+   */
+  familyId: z.string().nullable().default(null),
+  /** Refresh tokens: when it was exchanged for a new pair (rotation); null while unused. */
+  usedAt: epochSeconds.nullable().default(null),
+});
+
+/**
+ * Short-lived authorizations a client redeems at the token endpoint: authorization codes
+ * (RFC 6749 §4.1) and device codes (RFC 8628). Only digests of the codes are stored.
+ */
+export const grantRecord = z.object({
+  id: z.string().min(1),
+  /** Digest of the authorization code or device_code. */
+  digest: sha256Hex,
+  kind: z.enum(grantKinds),
+  clientId: z.string().min(1),
+  /** The user who approved; null while a device grant is pending. */
+  username: z.string().nullable(),
+  scope: z.string(),
+  /** Authorization codes: the redirect_uri the code was issued for (RFC 6749 §4.1.3). */
+  redirectUri: z.string().nullable(),
+  /** PKCE S256 code_challenge (RFC 7636 §4.2), or null. */
+  codeChallenge: z.string().nullable(),
+  /** Device grants: digest of the normalised user code (RFC 8628 §6.1). */
+  userCodeDigest: sha256Hex.nullable(),
+  status: z.enum(grantStatuses),
+  createdAt: epochSeconds,
+  expiresAt: epochSeconds,
+  usedAt: epochSeconds.nullable(),
+  /** Device grants: last poll of the token endpoint, for slow_down (RFC 8628 §3.5). */
+  lastPolledAt: epochSeconds.nullable(),
 });
 
 export const storeData = z.object({
@@ -62,16 +100,20 @@ export const storeData = z.object({
   users: z.array(userRecord),
   clients: z.array(clientRecord),
   tokens: z.array(tokenRecord),
+  grants: z.array(grantRecord).default([]),
 });
 
 export type UserRole = (typeof userRoles)[number];
 export type ClientRole = (typeof clientRoles)[number];
 export type TokenKind = (typeof tokenKinds)[number];
+export type GrantKind = (typeof grantKinds)[number];
+export type GrantStatus = (typeof grantStatuses)[number];
+export type GrantRecord = z.infer<typeof grantRecord>;
 export type UserRecord = z.infer<typeof userRecord>;
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type TokenRecord = z.infer<typeof tokenRecord>;
 export type StoreData = z.infer<typeof storeData>;
 
 export function emptyStoreData(): StoreData {
-  return { version: 1, users: [], clients: [], tokens: [] };
+  return { version: 1, users: [], clients: [], tokens: [], grants: [] };
 }

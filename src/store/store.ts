@@ -10,12 +10,13 @@
  *   `onChange`) within `reloadIntervalMs`.
  * - Records returned are frozen snapshots; change them through the write methods only.
  */
-import type { ClientRecord, TokenRecord, UserRecord } from './records.js';
+import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
 
 export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash'>>;
 export type ClientPatch = Partial<
-  Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled'>
+  Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris'>
 >;
+export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt'>>;
 
 /**
  * What changed, so caches can evict exactly what depends on it. Emitted for this process's own
@@ -57,8 +58,24 @@ export interface Store {
   removeToken(id: string): Promise<TokenRecord | undefined>;
   /** Removes every token and app password. */
   resetTokens(): Promise<void>;
-  /** Removes tokens whose expiresAt is at or before `nowSeconds`; resolves to how many. */
+  /**
+   * Marks an unused token used (refresh token rotation), atomically: rejects with StoreConflict
+   * when it was used already, so of two concurrent exchanges exactly one wins.
+   */
+  markTokenUsed(id: string, nowSeconds: number): Promise<TokenRecord>;
+  /** Removes every token of a family (RFC 6749 §10.4, §10.5); resolves to how many. */
+  removeTokenFamily(familyId: string): Promise<number>;
+  /** Removes tokens and grants whose expiresAt is at or before `nowSeconds`; resolves to how many. */
   removeExpiredTokens(nowSeconds: number): Promise<number>;
+
+  addGrant(grant: GrantRecord): Promise<void>;
+  findGrantByDigest(digest: string): Promise<GrantRecord | undefined>;
+  findGrantByUserCode(userCodeDigest: string): Promise<GrantRecord | undefined>;
+  /**
+   * Applies `patch` only while the grant's status is one of `whenStatus` (compare-and-set, so a
+   * code is redeemed once however many requests race); otherwise rejects with StoreConflict.
+   */
+  updateGrant(id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]): Promise<GrantRecord>;
 
   /**
    * Takes in other processes' writes now rather than at the next poll. Called when a credential
