@@ -64,19 +64,24 @@ t.test('discovery documents advertise exactly what works', async (t) => {
     t.equal(doc.issuer, 'https://photos.example.org', 'issuer without trailing slash');
     t.equal(doc.token_endpoint, 'https://photos.example.org/api/v1/oauth/token');
     t.equal(doc.revocation_endpoint, 'https://photos.example.org/api/v1/oauth/revoke');
-    t.same(doc.grant_types_supported, ['client_credentials'], 'only the registered grants');
-    t.same(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
-    t.notOk('authorization_endpoint' in doc, 'no authorization endpoint is advertised before it exists');
+    t.equal(doc.authorization_endpoint, 'https://photos.example.org/api/v1/oauth/authorize');
+    t.equal(doc.device_authorization_endpoint, 'https://photos.example.org/api/v1/oauth/device');
+    t.same(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
+    t.same(doc.code_challenge_methods_supported, ['S256'], 'plain is never offered');
+    t.same(doc.response_types_supported, ['code']);
+    t.equal('userinfo_endpoint' in doc, path.includes('openid'), 'userinfo only in the OpenID document');
     t.ok((doc.scopes_supported as string[]).includes('webdav'));
     t.same(Object.keys(doc), Object.keys(doc), 'stable');
   }
   const a = await (await fetch(`${gw.url}/.well-known/oauth-authorization-server`)).text();
   const b = await (await fetch(`${gw.url}/.well-known/oauth-authorization-server`)).text();
   t.equal(a, b, 'byte-identical across requests');
-  // Every advertised grant works: none answers unsupported_grant_type.
+  // Advertised exactly: every advertised grant is accepted, and a few well-known others are not.
   const doc = JSON.parse(a) as { grant_types_supported: string[] };
-  for (const grant of doc.grant_types_supported) {
-    const res = await fetch(`${gw.url}/api/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${grant}` });
-    t.not(((await res.json()) as { error: string }).error, 'unsupported_grant_type', grant);
+  const known = ['authorization_code', 'client_credentials', 'refresh_token', 'password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'];
+  for (const grant of new Set([...known, ...doc.grant_types_supported])) {
+    const res = await fetch(`${gw.url}/api/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${encodeURIComponent(grant)}` });
+    const error = ((await res.json()) as { error: string }).error;
+    t.equal(error === 'unsupported_grant_type', !doc.grant_types_supported.includes(grant), `${grant}: advertised if and only if accepted`);
   }
 });
