@@ -1,0 +1,61 @@
+/**
+ * Every HTML answer of ours (login, consent, device and error pages) with the headers that keep
+ * a login form safe to show:
+ * - A Content-Security-Policy that allows no script at all (`default-src 'none'`), our one inline
+ *   stylesheet by its SHA-256 hash (CSP Level 3 §8.3; hashed here at load from page-style.ts),
+ *   images only from us or `data:` (the empty favicon), and forms only to us (`form-action`);
+ *   `frame-ancestors 'none'` and X-Frame-Options: DENY forbid framing, against clickjacking
+ *   (RFC 6749 §10.13, OWASP Clickjacking Defense Cheat Sheet); `base-uri 'none'`.
+ * - `formActionOrigins`: Chromium applies form-action to the redirects that follow a form
+ *   submission, so the authorize page, whose POST answers 303 to the client's redirect_uri,
+ *   lists that URI's origin here. A URL is reduced to its origin, or to `scheme:` for a private
+ *   use scheme of a native app (RFC 8252 §7.1), whose URLs have no origin.
+ * - `no-store` (+ `Pragma` for HTTP/1.0 caches): pages carry CSRF tokens and usernames
+ *   (RFC 6749 §5.1 spirit; RFC 9111 §5.2.2.5); no Referer leaks the authorization request's query.
+ * Pinned by test/unit/http/send-html.test.ts and test/integration/login-pages.test.ts (Chromium).
+ */
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { pageStyle } from '../oauth/pages/page-style.js';
+
+const styleSource = `'sha256-${createHash('sha256').update(pageStyle, 'utf8').digest('base64')}'`;
+
+export interface SendHtmlOptions {
+  /** Origins (or URLs, reduced to their origin) a form on this page may post or redirect to. */
+  formActionOrigins?: readonly string[];
+}
+
+function formActionSource(origin: string): string {
+  const url = new URL(origin);
+  if (url.origin !== 'null') return url.origin;
+  if (url.protocol === 'file:' || url.protocol === 'javascript:' || url.protocol === 'data:') {
+    throw new TypeError(`not a form action origin: ${url.protocol}`);
+  }
+  return url.protocol;
+}
+
+export function contentSecurityPolicy(formActionOrigins: readonly string[] = []): string {
+  const formAction = ["'self'", ...new Set(formActionOrigins.map(formActionSource))].join(' ');
+  return [
+    "default-src 'none'",
+    `style-src ${styleSource}`,
+    "img-src 'self' data:",
+    `form-action ${formAction}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export function sendHtml(res: ServerResponse, status: number, html: string, options: SendHtmlOptions = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+    'content-security-policy': contentSecurityPolicy(options.formActionOrigins),
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(html);
+}

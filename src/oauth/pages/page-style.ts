@@ -1,0 +1,35 @@
+/**
+ * The one stylesheet of our HTML pages, inlined in a <style> element and allowed by its SHA-256
+ * hash in the Content-Security-Policy (http/send-html.ts computes the hash from this exact
+ * string, CSP Level 3 §8.3), so the policy needs neither 'unsafe-inline' nor a stylesheet URL.
+ * Readable on a phone (375 px wide and up), 16 px inputs so mobile browsers do not zoom,
+ * visible focus, and the system's dark mode.
+ */
+export const pageStyle = `
+:root { color-scheme: light dark; --fg: #1b1f24; --bg: #f6f7f9; --card: #fff; --line: #c9ced6;
+  --accent: #1f5fbf; --accent-fg: #fff; --error: #a4161a; --error-bg: #fde8e8; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e8eaed; --bg: #16181c; --card: #22252b; --line: #4a505a;
+    --accent: #7aa7ff; --accent-fg: #10131a; --error: #ffb4b4; --error-bg: #4a1c1f; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { max-width: 28rem; margin: 0 auto; padding: 1.5rem 1rem; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: .75rem; padding: 1.25rem; }
+h1 { font-size: 1.4rem; line-height: 1.25; margin: 0 0 1rem; }
+p, ul { margin: 0 0 1rem; }
+strong, li, h1 { overflow-wrap: anywhere; }
+ul { padding-left: 1.25rem; }
+.scope-id { opacity: .7; font-size: .875rem; }
+label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
+input { display: block; width: 100%; font: inherit; padding: .6rem .7rem; color: inherit;
+  background: var(--bg); border: 1px solid var(--line); border-radius: .4rem; }
+.buttons { display: flex; gap: .75rem; margin-top: 1.25rem; }
+button { flex: 1; font: inherit; font-weight: 600; min-height: 2.75rem; padding: .6rem 1rem;
+  border-radius: .4rem; border: 1px solid var(--accent); cursor: pointer; }
+button[value="allow"] { background: var(--accent); color: var(--accent-fg); }
+button[value="deny"] { background: transparent; color: var(--accent); }
+input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+[role="alert"] { color: var(--error); background: var(--error-bg); border-radius: .4rem; padding: .6rem .75rem; }
+`;
