@@ -46,6 +46,14 @@ export class InvalidClient extends GatewayError {
 export class InvalidGrant extends GatewayError {
   constructor(o: Options = {}) { super(400, 'invalid_grant', o); }
 }
+/**
+ * A failed login at the session API: the resource owner's credentials are wrong, which RFC 6749
+ * §5.2 calls `invalid_grant`; answered 401 as the reference server's login does (§5.2's 400
+ * binds the token endpoint only).
+ */
+export class LoginFailed extends GatewayError {
+  constructor(o: Options = {}) { super(401, 'invalid_grant', o); }
+}
 export class UnauthorizedClient extends GatewayError {
   constructor(o: Options = {}) { super(400, 'unauthorized_client', o); }
 }

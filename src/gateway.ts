@@ -30,8 +30,12 @@ import { deviceAuthorizationEndpoint } from './oauth/device-authorization-endpoi
 import { deviceVerificationEndpoint } from './oauth/device-verification-endpoint.js';
 import { createSignIn } from './oauth/sign-in.js';
 import { createGrantRegistry } from './oauth/grants/grant-registry.js';
+import { passwordGrant } from './oauth/grants/password.js';
+import { introspectEndpoint } from './oauth/introspect-endpoint.js';
 import { revokeEndpoint } from './oauth/revoke-endpoint.js';
 import { tokenEndpoint } from './oauth/token-endpoint.js';
+import { userinfoEndpoint } from './oauth/userinfo-endpoint.js';
+import { sessionEndpoint } from './session/session-endpoint.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 import type { Store } from './store/store.js';
@@ -60,6 +64,9 @@ export const endpointPaths = {
   authorize: '/api/v1/oauth/authorize',
   token: '/api/v1/oauth/token',
   revoke: '/api/v1/oauth/revoke',
+  introspect: '/api/v1/oauth/introspect',
+  userinfo: '/api/v1/oauth/userinfo',
+  session: '/api/v1/session',
   device: '/api/v1/oauth/device',
   /** Short, because people type it on another screen (RFC 8628 §3.3). */
   deviceVerification: '/device',
@@ -96,7 +103,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     clock,
   });
   const signIn = createSignIn(authenticator, limiter);
-  const grants = createGrantRegistry(config, store, clock, []);
+  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: deps.issuer, bodyLimitBytes, trustedProxies };
   const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
@@ -105,6 +112,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const endpoints: Endpoint[] = [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
     { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
+    {
+      path: endpointPaths.introspect,
+      methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes }) },
+    },
+    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
+    {
+      path: endpointPaths.session,
+      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+    },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },
     {

@@ -42,7 +42,8 @@ export const defaultRouteRules: readonly RouteRuleConfig[] = [
   api('/users/*/passcode', 'passcode'),
   api('/users/*/sessions', 'sessions'),
   api('/users/*/upload', 'files'),
-  api('/session', 'sessions'),
+  // /api/v1/session is photogate's own session API; its sub-paths (the upstream's sessions by
+  // id) are left unmapped, so refused: photogate's sessions are not the upstream's.
   api('/sessions', 'sessions'),
   api('/errors', 'logs'),
   api('/metrics', 'metrics'),

@@ -40,7 +40,9 @@ function formDecode(value: string): string {
 export function readClientCredentials(req: IncomingMessage, params: FormParams): ClientCredentials | undefined {
   const authorization = req.headersDistinct.authorization;
   const inBody = params.has('client_secret');
-  if (authorization !== undefined) {
+  // A lone Bearer header is the caller's own token (the password grant's session), not a client's.
+  const bearer = authorization?.length === 1 && /^bearer /i.test((authorization[0] as string).trim());
+  if (authorization !== undefined && !bearer) {
     if (inBody || authorization.length > 1) {
       throw new InvalidRequest({ description: 'Use exactly one client authentication method.' });
     }

@@ -1,0 +1,105 @@
+/**
+ * /api/v1/session: the reference server's login API (PRODUCT.md "session API",
+ * reference-photoprism.md §1.2, §1.5).
+ *
+ * - POST takes a JSON body `{username, password}` (JSON only, as the reference). The user's own
+ *   password gives a session with scope `*`; an app password gives one only when its scope allows
+ *   creating sessions (`*` or `sessions`, §1.5), with the app password's scope and never outliving
+ *   it. An access token or a client secret is nobody's password, so it fails like a wrong one
+ *   (seeds: 003). The failure never tells whether the username exists.
+ * - GET describes the session whose token is sent; DELETE ends it. Only session tokens are
+ *   accepted there: other tokens have their own lifecycle (`auth rm`, RFC 7009 revocation).
+ *
+ * `session_id` is the token's public reference id, never its digest. Pinned by
+ * test/integration/session-api.test.ts.
+ */
+import { scopeAllows } from '../access/scope-grant.js';
+import { type Clock, nowSeconds } from '../clock.js';
+import type { Authenticator } from '../credentials/authenticate.js';
+import { issueCredential } from '../credentials/issue-credential.js';
+import type { Principal } from '../credentials/principal.js';
+import { requireTokenPrincipal, withBearerChallenge } from '../credentials/require-token-principal.js';
+import { InvalidRequest, InvalidToken, LoginFailed } from '../errors.js';
+import { clientAddress } from '../http/client-address.js';
+import { readFormBody } from '../http/read-form-body.js';
+import type { EndpointHandler, EndpointRequest } from '../http/router.js';
+import { sendJson } from '../http/send-json.js';
+import type { SignIn } from '../oauth/sign-in.js';
+import type { Store } from '../store/store.js';
+
+export interface SessionEndpointDeps {
+  store: Store;
+  clock: Clock;
+  authenticator: Authenticator;
+  /** Password checks behind the failure limiter (oauth/sign-in.ts). */
+  signIn: SignIn;
+  trustedProxies: ReadonlySet<string>;
+  sessionTtlSeconds: number;
+  bodyLimitBytes: number;
+}
+
+const loginFailed = (detail: string) =>
+  new LoginFailed({ description: 'Wrong username or password.', detail, headers: { 'www-authenticate': 'Bearer realm="photogate"' } });
+
+type SessionView = Pick<Principal, 'credentialId' | 'scope' | 'expiresAt' | 'username' | 'role'>;
+
+function describe(session: SessionView, now: number) {
+  return {
+    expires_in: session.expiresAt === null ? undefined : Math.max(0, session.expiresAt - now),
+    session_id: session.credentialId,
+    scope: session.scope,
+    user: { username: session.username, role: session.role },
+  };
+}
+
+export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET' | 'DELETE', EndpointHandler> {
+  const { store, clock } = deps;
+
+  async function requireSession({ req }: EndpointRequest): Promise<Principal> {
+    const principal = await requireTokenPrincipal(req.headersDistinct, deps.authenticator);
+    if (principal.kind !== 'session') {
+      throw withBearerChallenge(new InvalidToken({ description: 'Send a session token.', detail: `a ${principal.kind}` }));
+    }
+    return principal;
+  }
+
+  return {
+    async POST({ req, res }) {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/json') throw new InvalidRequest({ description: 'Send a JSON body.' });
+      const params = await readFormBody(req, deps.bodyLimitBytes);
+      const username = params.get('username') ?? '';
+      const password = params.get('password') ?? '';
+      if (username === '' || password === '') throw new InvalidRequest({ description: 'username and password are required.' });
+      const login = await deps.signIn(clientAddress(req, deps.trustedProxies), username, password);
+      if (login === undefined) throw loginFailed('wrong username or password');
+      if (login.kind === 'app_password' && !scopeAllows(login.grant, 'sessions', 'POST')) {
+        throw loginFailed('app password whose scope does not allow sessions');
+      }
+      const now = nowSeconds(clock);
+      const ttlSeconds = login.expiresAt === null ? deps.sessionTtlSeconds : Math.min(deps.sessionTtlSeconds, login.expiresAt - now);
+      const { secret, record } = await issueCredential(store, clock, {
+        kind: 'session',
+        name: login.kind === 'app_password' ? `session of ${login.credentialId}` : 'session',
+        username: login.username,
+        clientId: null,
+        scope: login.scope,
+        grantType: login.kind === 'app_password' ? 'app_password' : 'password',
+        ttlSeconds,
+      });
+      const session = { ...login, credentialId: record.id, expiresAt: record.expiresAt };
+      sendJson(res, 200, { access_token: secret, token_type: 'Bearer', ...describe(session, now) });
+    },
+
+    async GET(request) {
+      const session = await requireSession(request);
+      sendJson(request.res, 200, describe(session, nowSeconds(clock)));
+    },
+
+    async DELETE(request) {
+      const session = await requireSession(request);
+      await store.removeToken(session.credentialId as string);
+      sendJson(request.res, 200, { status: 'deleted', session_id: session.credentialId });
+    },
+  };
+}
