@@ -23,19 +23,7 @@ import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { createRouter, type Endpoint } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import type { Logger } from './logger.js';
-import { discoveryEndpoint } from './oauth/discovery.js';
-import { createFailureLimiter } from './access/failure-limiter.js';
-import { authorizeEndpoint } from './oauth/authorize-endpoint.js';
-import { deviceAuthorizationEndpoint } from './oauth/device-authorization-endpoint.js';
-import { deviceVerificationEndpoint } from './oauth/device-verification-endpoint.js';
-import { createSignIn } from './oauth/sign-in.js';
-import { createGrantRegistry } from './oauth/grants/grant-registry.js';
-import { passwordGrant } from './oauth/grants/password.js';
-import { introspectEndpoint } from './oauth/introspect-endpoint.js';
-import { revokeEndpoint } from './oauth/revoke-endpoint.js';
-import { tokenEndpoint } from './oauth/token-endpoint.js';
-import { userinfoEndpoint } from './oauth/userinfo-endpoint.js';
-import { sessionEndpoint } from './session/session-endpoint.js';
+import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 import type { Store } from './store/store.js';
@@ -93,51 +81,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     upstreamHeaders: config.upstream.headers,
   });
 
-  const trustedProxies = new Set(config.trustedProxies);
-  const { rateLimits } = config;
-  const limiter = createFailureLimiter({
-    addressBurst: rateLimits.addressFailureBurst,
-    addressPerMinute: rateLimits.addressFailuresPerMinute,
-    accountBurst: rateLimits.accountFailureBurst,
-    maxTrackedKeys: rateLimits.maxTrackedKeys,
-    clock,
-  });
-  const signIn = createSignIn(authenticator, limiter);
-  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
-  const bodyLimitBytes = config.limits.bodyBytes;
-  const pageDeps = { store, clock, signIn, issuer: deps.issuer, bodyLimitBytes, trustedProxies };
-  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
-  const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
-  const discovery = { issuer: deps.issuer, grants, resources: routes.resources, paths: endpointPaths };
   const endpoints: Endpoint[] = [
-    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
-    {
-      path: endpointPaths.introspect,
-      methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes }) },
-    },
-    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
-    {
-      path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
-    },
-    { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
-    { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },
-    {
-      path: endpointPaths.device,
-      methods: {
-        POST: deviceAuthorizationEndpoint({
-          store,
-          clock,
-          bodyLimitBytes,
-          verificationUri: `${deps.issuer}${endpointPaths.deviceVerification}`,
-          deviceCodeTtlSeconds: config.oauth.deviceCodeTtlSeconds,
-          pollIntervalSeconds: config.oauth.devicePollIntervalSeconds,
-        }),
-      },
-    },
-    { path: endpointPaths.authorizationServer, methods: { GET: discoveryEndpoint(discovery, 'oauth') } },
-    { path: endpointPaths.openidConfiguration, methods: { GET: discoveryEndpoint(discovery, 'openid') } },
+    ...createOAuthEndpoints({ config, store, clock, authenticator, issuer: deps.issuer, resources: routes.resources }, endpointPaths),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticator) } },

@@ -1,0 +1,96 @@
+/**
+ * The handlers of photogate's own OAuth 2.0 and session endpoints, by path (the paths are named
+ * in gateway.ts). Everything here shares one failure limiter, so a password guessed on the login
+ * page, the device page, the session API or the password grant counts against the same buckets.
+ */
+import type { Authenticator } from '../credentials/authenticate.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import { createFailureLimiter } from '../access/failure-limiter.js';
+import type { Endpoint } from '../http/router.js';
+import { sessionEndpoint } from '../session/session-endpoint.js';
+import type { Store } from '../store/store.js';
+import { authorizeEndpoint } from './authorize-endpoint.js';
+import { deviceAuthorizationEndpoint } from './device-authorization-endpoint.js';
+import { deviceVerificationEndpoint } from './device-verification-endpoint.js';
+import { discoveryEndpoint } from './discovery.js';
+import { createGrantRegistry } from './grants/grant-registry.js';
+import { passwordGrant } from './grants/password.js';
+import { introspectEndpoint } from './introspect-endpoint.js';
+import { revokeEndpoint } from './revoke-endpoint.js';
+import { createSignIn } from './sign-in.js';
+import { tokenEndpoint } from './token-endpoint.js';
+import { userinfoEndpoint } from './userinfo-endpoint.js';
+
+export interface OAuthContext {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  authenticator: Authenticator;
+  issuer: string;
+  resources: ReadonlySet<string>;
+}
+
+export interface OAuthPaths {
+  authorize: string;
+  token: string;
+  revoke: string;
+  introspect: string;
+  userinfo: string;
+  session: string;
+  device: string;
+  deviceVerification: string;
+  authorizationServer: string;
+  openidConfiguration: string;
+}
+
+export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuthPaths): Endpoint[] {
+  const { config, store, clock, authenticator } = context;
+  const { issuer, resources } = context;
+  const trustedProxies = new Set(config.trustedProxies);
+  const { rateLimits } = config;
+  const limiter = createFailureLimiter({
+    addressBurst: rateLimits.addressFailureBurst,
+    addressPerMinute: rateLimits.addressFailuresPerMinute,
+    accountBurst: rateLimits.accountFailureBurst,
+    maxTrackedKeys: rateLimits.maxTrackedKeys,
+    clock,
+  });
+  const signIn = createSignIn(authenticator, limiter);
+  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
+  const bodyLimitBytes = config.limits.bodyBytes;
+  const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };
+  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
+  const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
+  const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
+  return [
+    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
+    {
+      path: endpointPaths.introspect,
+      methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes }) },
+    },
+    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
+    {
+      path: endpointPaths.session,
+      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+    },
+    { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
+    { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },
+    {
+      path: endpointPaths.device,
+      methods: {
+        POST: deviceAuthorizationEndpoint({
+          store,
+          clock,
+          bodyLimitBytes,
+          verificationUri: `${issuer}${endpointPaths.deviceVerification}`,
+          deviceCodeTtlSeconds: config.oauth.deviceCodeTtlSeconds,
+          pollIntervalSeconds: config.oauth.devicePollIntervalSeconds,
+        }),
+      },
+    },
+    { path: endpointPaths.authorizationServer, methods: { GET: discoveryEndpoint(discovery, 'oauth') } },
+    { path: endpointPaths.openidConfiguration, methods: { GET: discoveryEndpoint(discovery, 'openid') } },
+  ];
+}
