@@ -8,8 +8,9 @@
  *   (RFC 6749 §10.13, OWASP Clickjacking Defense Cheat Sheet); `base-uri 'none'`.
  * - `formActionOrigins`: Chromium applies form-action to the redirects that follow a form
  *   submission, so the authorize page, whose POST answers 303 to the client's redirect_uri,
- *   lists that URI's origin here. A URL is reduced to its origin, or to `scheme:` for a private
- *   use scheme of a native app (RFC 8252 §7.1), whose URLs have no origin.
+ *   lists that URI's origin here. A URL is reduced to its origin, or to its `scheme:` where CSP
+ *   cannot name the origin: a native app's private-use scheme (RFC 8252 §7.1), whose URLs have
+ *   no origin, and an IPv6 literal host, which CSP's grammar lacks (only that page widens).
  * - `no-store` (+ `Pragma` for HTTP/1.0 caches): pages carry CSRF tokens and usernames
  *   (RFC 6749 §5.1 spirit; RFC 9111 §5.2.2.5); no Referer leaks the authorization request's query.
  * Pinned by test/unit/http/send-html.test.ts and test/integration/login-pages.test.ts (Chromium).
@@ -27,6 +28,9 @@ export interface SendHtmlOptions {
 
 function formActionSource(origin: string): string {
   const url = new URL(origin);
+  // CSP host sources have no IPv6 literals (CSP3 §2.3.1 host-char); Chromium ignores
+  // `http://[::1]:port`, so a loopback redirect to [::1] (RFC 8252 §7.3) gets its scheme.
+  if (url.hostname.startsWith('[')) return url.protocol;
   if (url.origin !== 'null') return url.origin;
   if (url.protocol === 'file:' || url.protocol === 'javascript:' || url.protocol === 'data:') {
     throw new TypeError(`not a form action origin: ${url.protocol}`);
