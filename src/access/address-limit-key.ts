@@ -27,13 +27,12 @@ function ipv6Groups(address: string): number[] {
 }
 
 export function addressLimitKey(address: string): string {
-  const plain = address.split('%')[0] ?? '';
+  const plain = address.replace(/%.*/s, '');
   if (isIPv4(plain)) return plain;
   if (!isIPv6(plain)) return address.slice(0, 64);
   const g = ipv6Groups(plain);
   if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    const [hi = 0, lo = 0] = g.slice(6);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    return g.slice(6).flatMap((x) => [x >> 8, x & 255]).join('.');
   }
   return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
 }

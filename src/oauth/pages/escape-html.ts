@@ -14,5 +14,5 @@ const entities: Readonly<Record<string, string>> = {
 };
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => entities[c] ?? c);
+  return value.replace(/[&<>"']/g, (c) => entities[c] as string);
 }
