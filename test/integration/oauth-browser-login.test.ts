@@ -7,12 +7,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
-async function startCallbackServer(t: Tap.Test) {
+async function startCallbackServer(t: Test) {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<!doctype html><title>client</title><p>back at the client</p>');
@@ -22,10 +22,6 @@ async function startCallbackServer(t: Tap.Test) {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
 }
 
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
 
 t.test('sign in and allow in Chromium, then redeem the code', async (t) => {
   const upstream = await startEchoUpstream(t);

@@ -5,7 +5,7 @@
  * over plain HTTP by test/helpers/oauth-forms.ts; the Chromium test plays it in a browser.
  */
 import * as oauth from 'oauth4webapi';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
@@ -18,7 +18,7 @@ async function discover(gw: TestGateway): Promise<oauth.AuthorizationServer> {
   return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
 }
 
-async function setUp(t: Tap.Test) {
+async function setUp(t: Test) {
   const upstream = await startEchoUpstream(t);
   const gw = await startTestGateway(t, { upstream: upstream.url });
   await gw.addUser('alice', 'alice-password', { role: 'user' });
@@ -49,10 +49,6 @@ async function authorize(gw: TestGateway, as: oauth.AuthorizationServer, clientI
   return { res, verifier, state, page };
 }
 
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
 
 t.test('discovery is accepted by the library and matches what photogate does', async (t) => {
   const { as } = await setUp(t);
