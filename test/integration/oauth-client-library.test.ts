@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import t, { type Test } from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -205,4 +206,20 @@ t.test('device authorization grant', async (t) => {
   const again = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), device.device_code, insecure);
   t.equal(again.status, 400, 'a device code is redeemed once');
   await again.body?.cancel();
+});
+
+t.test('an expired authorization code is refused', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const clock = manualClock(Date.now());
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
+  await gw.addUser('alice', 'alice-password');
+  const as = await discover(gw);
+  const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos', redirectUris: [REDIRECT] });
+  const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
+  const { res, verifier, state } = await authorize(gw, as, clientId, { scope: 'photos' });
+  const params = oauth.validateAuthResponse(as, client, new URL(res.headers.get('location')!), state);
+  clock.advance(61_000);
+  const late = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure);
+  t.equal(late.status, 400, 'codes live 60 seconds');
+  t.equal(((await late.json()) as { error: string }).error, 'invalid_grant');
 });
