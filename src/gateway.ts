@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createAdmitRequest } from './access/admit-request.js';
+import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { defaultRouteRules } from './access/default-route-rules.js';
 import { createRouteTable } from './access/route-rules.js';
@@ -16,7 +17,9 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { createAuthenticator } from './credentials/authenticate.js';
 import { createCredentialCache } from './credentials/credential-cache.js';
+import { limitPasswordChecks } from './credentials/limit-password-checks.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
+import { clientAddress } from './http/client-address.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
@@ -71,7 +74,17 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const cache = createCredentialCache({ ...config.cache, clock });
   const unsubscribe = store.onChange((change) => cache.evict(change));
   const authenticator = createAuthenticator({ store, hasher: deps.hasher, cache, clock });
-  const admit = createAdmitRequest(routes, authenticator);
+  const limiter = createFailureLimiter({
+    addressBurst: config.rateLimits.addressFailureBurst,
+    addressPerMinute: config.rateLimits.addressFailuresPerMinute,
+    accountBurst: config.rateLimits.accountFailureBurst,
+    maxTrackedKeys: config.rateLimits.maxTrackedKeys,
+    clock,
+  });
+  const authenticate = limitPasswordChecks(authenticator, limiter);
+  const admit = createAdmitRequest(routes, authenticate);
+  const trustedProxies = new Set(config.trustedProxies);
+  const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
   const metrics = createGatewayMetrics(() => cache.size);
   const proxy = createUpstreamProxy(config.upstream);
   const forwardedHeaders = createForwardedHeaders({
@@ -82,16 +95,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   });
 
   const endpoints: Endpoint[] = [
-    ...createOAuthEndpoints({ config, store, clock, authenticator, issuer: deps.issuer, resources: routes.resources }, endpointPaths),
+    ...createOAuthEndpoints(
+      { config, store, clock, authenticator, authenticate, issuer: deps.issuer, resources: routes.resources },
+      endpointPaths,
+    ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
-    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticator) } },
+    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
   ];
   const router = createRouter(endpoints);
 
   /** Resolves to what the request log may say: never a query, never a public route's token path. */
   async function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<RequestLog> {
-    const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct);
+    const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
     forwardedHeaders.apply(req, principal, { upgrade: false });
     proxy.web(req, res, target, (error) => sendError(res, error, logger));
     return {
@@ -130,7 +146,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
-        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct);
+        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
       };

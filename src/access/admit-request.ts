@@ -6,7 +6,7 @@
  * WebDAV paths, so file managers and rclone prompt for a password, Bearer elsewhere
  * (RFC 6750 §3, RFC 7617 §2).
  */
-import type { Authenticator } from '../credentials/authenticate.js';
+import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import { parseCredentials } from '../credentials/parse-credentials.js';
 import type { Principal } from '../credentials/principal.js';
 import { AccessDenied, GatewayError, InvalidToken } from '../errors.js';
@@ -19,7 +19,7 @@ export interface Admission {
   principal: Principal | undefined;
 }
 
-export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>) => Promise<Admission>;
+export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>, address: string) => Promise<Admission>;
 
 const REALM = 'realm="photogate"';
 
@@ -34,8 +34,8 @@ function withChallenge(error: unknown, rule: RouteRule): unknown {
   return error;
 }
 
-export function createAdmitRequest(routes: RouteTable, authenticator: Authenticator): AdmitRequest {
-  return async (method, path, headers) => {
+export function createAdmitRequest(routes: RouteTable, authenticate: AuthenticateFrom): AdmitRequest {
+  return async (method, path, headers, address) => {
     const rule = routes.match(method, path);
     if (rule === undefined) {
       throw new AccessDenied({ description: 'No route rule allows this path.', detail: 'unmapped path' });
@@ -49,7 +49,7 @@ export function createAdmitRequest(routes: RouteTable, authenticator: Authentica
         error.headers['www-authenticate'] = challengeFor(rule);
         throw error;
       }
-      const principal = await authenticator.authenticate(credential);
+      const principal = await authenticate(credential, address);
       authorizeRequest(rule.access, method, principal);
       return { rule, principal };
     } catch (error) {

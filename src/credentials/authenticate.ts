@@ -25,6 +25,13 @@ import { digestSecret, isAppPassword } from './secrets.js';
 export interface Authenticator {
   /** Resolves to the principal; rejects with InvalidToken for anything not valid right now. */
   authenticate(credential: Credential): Promise<Principal>;
+  /** The principal if this credential was validated recently (cached), without any other work. */
+  cached(credential: Credential): Principal | undefined;
+}
+
+function cacheKey(credential: Credential): string {
+  if (credential.type === 'token') return `t:${digestSecret(credential.token)}`;
+  return `b:${digestSecret(`${credential.username.toLowerCase()}\0${credential.password}`)}`;
 }
 
 export interface AuthenticatorDeps {
@@ -87,14 +94,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     };
   }
 
-  async function verifyToken(key: string): Promise<Principal> {
+  async function verifyToken(digest: string): Promise<Principal> {
     const generation = cache.generation;
-    const record = await findFresh(store, () => store.findTokenByDigest(key));
+    const record = await findFresh(store, () => store.findTokenByDigest(digest));
     if (record === undefined || isExpired(record) || record.kind === 'refresh_token') {
       throw invalid('unknown or expired token');
     }
     const { principal, dependsOn } = await principalForToken(record, record.kind);
-    cache.set(`t:${key}`, { principal, dependsOn }, generation);
+    cache.set(`t:${digest}`, { principal, dependsOn }, generation);
     return principal;
   }
 
@@ -131,15 +138,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   return {
     authenticate(credential) {
-      if (credential.type === 'token') {
-        const key = digestSecret(credential.token);
-        const hit = cache.get(`t:${key}`);
-        return hit ? Promise.resolve(hit) : once(`t:${key}`, () => verifyToken(key));
-      }
-      const username = credential.username.toLowerCase();
-      const key = `b:${digestSecret(`${username}\0${credential.password}`)}`;
+      const key = cacheKey(credential);
       const hit = cache.get(key);
-      return hit ? Promise.resolve(hit) : once(key, () => verifyBasic(username, credential.password, key));
+      if (hit) return Promise.resolve(hit);
+      if (credential.type === 'token') return once(key, () => verifyToken(key.slice(2)));
+      return once(key, () => verifyBasic(credential.username.toLowerCase(), credential.password, key));
+    },
+    cached(credential) {
+      return cache.get(cacheKey(credential));
     },
   };
 }

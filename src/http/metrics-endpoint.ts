@@ -6,13 +6,14 @@
 import type { Registry } from 'prom-client';
 import { createAdmitRequest } from '../access/admit-request.js';
 import { createRouteTable } from '../access/route-rules.js';
-import type { Authenticator } from '../credentials/authenticate.js';
+import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
+import { clientAddress } from './client-address.js';
 import type { EndpointHandler } from './router.js';
 
-export function metricsEndpoint(registry: Registry, authenticator: Authenticator): EndpointHandler {
-  const admit = createAdmitRequest(createRouteTable([], [{ path: '/', scope: 'metrics' }]), authenticator);
+export function metricsEndpoint(registry: Registry, authenticate: AuthenticateFrom, trustedProxies: ReadonlySet<string>): EndpointHandler {
+  const admit = createAdmitRequest(createRouteTable([], [{ path: '/', scope: 'metrics' }]), authenticate);
   return async ({ req, res, target }) => {
-    await admit('GET', target.path, req.headersDistinct);
+    await admit('GET', target.path, req.headersDistinct, clientAddress(req, trustedProxies));
     const body = await registry.metrics();
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
     res.end(body);

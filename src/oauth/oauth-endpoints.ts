@@ -1,12 +1,12 @@
 /**
  * The handlers of photogate's own OAuth 2.0 and session endpoints, by path (the paths are named
- * in gateway.ts). Everything here shares one failure limiter, so a password guessed on the login
- * page, the device page, the session API or the password grant counts against the same buckets.
+ * in gateway.ts). Passwords checked here (login and device pages, session API, password grant)
+ * go through the same failure limiter as Basic credentials on proxied requests.
  */
 import type { Authenticator } from '../credentials/authenticate.js';
+import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import { createFailureLimiter } from '../access/failure-limiter.js';
 import type { Endpoint } from '../http/router.js';
 import { sessionEndpoint } from '../session/session-endpoint.js';
 import type { Store } from '../store/store.js';
@@ -27,6 +27,8 @@ export interface OAuthContext {
   store: Store;
   clock: Clock;
   authenticator: Authenticator;
+  /** Password checks behind the shared failure limiter. */
+  authenticate: AuthenticateFrom;
   issuer: string;
   resources: ReadonlySet<string>;
 }
@@ -48,15 +50,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { config, store, clock, authenticator } = context;
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
-  const { rateLimits } = config;
-  const limiter = createFailureLimiter({
-    addressBurst: rateLimits.addressFailureBurst,
-    addressPerMinute: rateLimits.addressFailuresPerMinute,
-    accountBurst: rateLimits.accountFailureBurst,
-    maxTrackedKeys: rateLimits.maxTrackedKeys,
-    clock,
-  });
-  const signIn = createSignIn(authenticator, limiter);
+  const signIn = createSignIn(context.authenticate);
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };

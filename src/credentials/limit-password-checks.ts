@@ -1,0 +1,31 @@
+/**
+ * Password and app-password checks behind the failure limiter (PRODUCT.md "rate limits"): a
+ * credential validated recently is answered from the cache and never limited, so someone else's
+ * failures cannot lock out a client that holds a valid credential; any other Basic credential
+ * is refused with 429 before argon2 runs once its address or account is out of attempts, and a
+ * failure takes an attempt from both. Bearer tokens are 192-bit random values: guessing them is
+ * no threat, so they are not counted.
+ */
+import type { FailureLimiter } from '../access/failure-limiter.js';
+import { InvalidToken } from '../errors.js';
+import type { Authenticator } from './authenticate.js';
+import type { Credential } from './parse-credentials.js';
+import type { Principal } from './principal.js';
+
+export type AuthenticateFrom = (credential: Credential, address: string) => Promise<Principal>;
+
+export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter): AuthenticateFrom {
+  return async (credential, address) => {
+    if (credential.type === 'token') return authenticator.authenticate(credential);
+    const hit = authenticator.cached(credential);
+    if (hit) return hit;
+    const account = credential.username.toLowerCase();
+    limiter.check(address, account);
+    try {
+      return await authenticator.authenticate(credential);
+    } catch (error) {
+      if (error instanceof InvalidToken) limiter.recordFailure(address, account);
+      throw error;
+    }
+  };
+}
