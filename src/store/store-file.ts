@@ -152,10 +152,13 @@ export class StoreFile {
     this.#known = this.#adapter.identity;
   }
 
-  /** Loads the file if it is not the version we last read or wrote; throws StoreCorrupt. */
+  /**
+   * Loads the file if it is not the version we last read or wrote; throws StoreCorrupt. A file
+   * that vanished is not an empty store: what we hold is kept, and the next write puts it back.
+   */
   async #reloadIfChanged(): Promise<void> {
     const seen = await statIdentity(this.#path);
-    if (seen && sameIdentity(seen, this.#known)) return;
+    if (!seen || sameIdentity(seen, this.#known)) return;
     await this.#low.read();
     const next = StoreState.load(this.#low.data, this.#path);
     const changes = diffStates(this.#state, next);
