@@ -18,17 +18,24 @@ import { InvalidToken } from '../errors.js';
 import type { EndpointHandler } from '../http/router.js';
 import { sendJson } from '../http/send-json.js';
 
+/**
+ * The claims depend on the scope the way OIDC Core §5.4 describes when the client asked for
+ * OpenID scopes: with `openid` in the scope, `sub` always, and the profile claims only with
+ * `profile`. Every other user token (photogate's own resource scopes) gets all four claims
+ * (PRODUCT.md "userinfo").
+ */
+export function userinfoClaims(username: string, role: string, scope: string): Record<string, string> {
+  const scopes = new Set(scope.split(' '));
+  const profile = !scopes.has('openid') || scopes.has('profile') || scopes.has('*');
+  return profile ? { sub: username, preferred_username: username, name: username, role } : { sub: username };
+}
+
 export function userinfoEndpoint(authenticator: Authenticator): EndpointHandler {
   return async ({ req, res }) => {
     const principal = await requireTokenPrincipal(req.headersDistinct, authenticator);
     if (principal.username === null) {
       throw withBearerChallenge(new InvalidToken({ description: 'The token does not belong to a user.', detail: 'no user' }));
     }
-    sendJson(res, 200, {
-      sub: principal.username,
-      preferred_username: principal.username,
-      name: principal.username,
-      role: principal.role,
-    });
+    sendJson(res, 200, userinfoClaims(principal.username, principal.role, principal.scope));
   };
 }

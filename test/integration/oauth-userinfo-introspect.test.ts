@@ -193,3 +193,17 @@ t.test('discovery advertises introspection and userinfo', async (t) => {
   const openid = (await (await fetch(`${gw.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
   t.equal(openid.userinfo_endpoint, 'https://photos.example.org/api/v1/oauth/userinfo');
 });
+
+t.test('userinfo claims follow OpenID scopes when the token has them', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('carol', 'carol-password', { role: 'admin' });
+  const claims = async (scope: string) => {
+    const { secret } = await gw.addAccessToken(scope, { username: 'carol' });
+    const res = await fetch(`${gw.url}/api/v1/oauth/userinfo`, { headers: { authorization: `Bearer ${secret}` } });
+    return res.json();
+  };
+  t.same(await claims('photos'), { sub: 'carol', preferred_username: 'carol', name: 'carol', role: 'admin' }, 'photogate scopes: every claim');
+  t.same(await claims('openid photos'), { sub: 'carol' }, 'openid without profile: sub only');
+  t.same(await claims('openid profile'), { sub: 'carol', preferred_username: 'carol', name: 'carol', role: 'admin' }, 'openid profile');
+});
