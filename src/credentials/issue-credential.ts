@@ -2,7 +2,13 @@ import type { Clock } from '../clock.js';
 import { nowSeconds } from '../clock.js';
 import type { TokenKind, TokenRecord } from '../store/records.js';
 import type { AddTokenOptions, Store } from '../store/store.js';
-import { digestSecret, generateAccessToken, generateAppPassword, generateRefId } from './secrets.js';
+import {
+  digestSecret,
+  generateAccessToken,
+  generateAppPassword,
+  generateRefId,
+  generateRefreshToken,
+} from './secrets.js';
 
 export interface NewCredential {
   kind: TokenKind;
@@ -13,17 +19,22 @@ export interface NewCredential {
   grantType: string;
   /** Lifetime; null = never expires. */
   ttlSeconds: number | null;
+  /** The authorization (grant id) it was issued from, revoked together; default null. */
+  familyId?: string | null;
 }
 
 const generators: Record<TokenKind, () => string> = {
   app_password: generateAppPassword,
   access_token: generateAccessToken,
+  refresh_token: generateRefreshToken,
+  session: generateAccessToken,
 };
 
 /**
- * Creates an app password or access token, stores only its digest under a fresh public
- * reference id, and resolves to the secret once the store has it durably. The caller shows the
- * secret once; it exists nowhere else. Used by the CLI (`auth add`) and the token endpoint.
+ * Creates an app password, access token, refresh token or session, stores only its digest under a
+ * fresh public reference id, and resolves to the secret once the store has it durably. The caller
+ * shows the secret once; it exists nowhere else. Used by the CLI (`auth add`) and the token
+ * endpoint.
  */
 export async function issueCredential(
   store: Store,
@@ -46,6 +57,8 @@ export async function issueCredential(
     grantType: credential.grantType,
     createdAt: now,
     expiresAt: credential.ttlSeconds === null ? null : now + credential.ttlSeconds,
+    familyId: credential.familyId ?? null,
+    usedAt: null,
   };
   await store.addToken(record, options);
   return { secret, record };

@@ -7,9 +7,10 @@
  * chosen by people and get argon2id instead (password-hash.ts).
  *
  * Formats follow the reference server (reference-photoprism.md §3.1) so existing clients and
- * habits carry over: access tokens are 48 hex digits, app passwords four dash-joined groups of
- * six base62 characters whose last character is a CRC-32 checksum, client ids `c` + 15 base36,
- * client secrets 32 base62, reference ids `sess` + 8 base36.
+ * habits carry over: access tokens and sessions are 48 hex digits, app passwords four dash-joined
+ * groups of six base62 characters whose last character is a CRC-32 checksum, client ids `c` + 15
+ * base36, client secrets 32 base62, reference ids `sess` + 8 base36. Refresh tokens have no
+ * counterpart there: 32 random bytes in base64url (43 characters), never mistaken for the others.
  */
 import { hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -38,6 +39,11 @@ export function digestsEqual(a: string, b: string): boolean {
 
 export function generateAccessToken(): string {
   return randomBytes(24).toString('hex');
+}
+
+/** 256 bits, base64url without padding: 43 characters of A-Z a-z 0-9 - _. */
+export function generateRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 function appPasswordChecksum(first26: string): string {

@@ -7,8 +7,8 @@
  */
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { ClientRecord, TokenRecord, UserRecord } from './records.js';
-import type { AddTokenOptions, ClientPatch, Store, StoreChange, UserPatch } from './store.js';
+import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
+import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from './store.js';
 import { StoreFile } from './store-file.js';
 import type { StoreOperation } from './store-operations.js';
 import * as ops from './store-operations.js';
@@ -105,8 +105,27 @@ class FileStore implements Store {
   resetTokens() {
     return this.#enqueue(ops.resetTokens());
   }
+  markTokenUsed(id: string, nowSeconds: number) {
+    return this.#enqueue(ops.markTokenUsed(id, nowSeconds));
+  }
+  removeTokenFamily(familyId: string) {
+    return this.#enqueue(ops.removeTokenFamily(familyId));
+  }
   removeExpiredTokens(nowSeconds: number) {
     return this.#enqueue(ops.removeExpiredTokens(nowSeconds));
+  }
+
+  addGrant(grant: GrantRecord) {
+    return this.#enqueue(ops.addGrant(grant));
+  }
+  async findGrantByDigest(digest: string) {
+    return this.#current().findGrantByDigest(digest);
+  }
+  async findGrantByUserCode(userCodeDigest: string) {
+    return this.#current().findGrantByUserCode(userCodeDigest);
+  }
+  updateGrant(id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]) {
+    return this.#enqueue(ops.updateGrant(id, patch, whenStatus));
   }
 
   refresh(): Promise<void> {

@@ -3,7 +3,10 @@
  * a token revoked by the CLI must stop working in the gateway within one poll, so every token
  * that disappeared or changed is announced as removed, and every user or client that
  * disappeared or changed in a way caches depend on is announced as changed.
+ * A refresh token marked used is not a change here, as it is not for the writer (markTokenUsed):
+ * it stays valid until its family is revoked. Grants are never cached and are not compared.
  */
+import type { TokenRecord } from './records.js';
 import type { StoreChange } from './store.js';
 import { userChanged } from './store-operations.js';
 import type { StoreState } from './store-state.js';
@@ -20,16 +23,25 @@ export function diffStates(old: StoreState, next: StoreState): StoreChange[] {
   }
   for (const token of old.tokens) {
     const now = next.findToken(token.id);
-    if (!now || !sameRecord(token, now)) changes.push({ type: 'token-removed', token });
+    if (!now || !sameRecord(withoutUse(token), withoutUse(now))) changes.push({ type: 'token-removed', token });
   }
   return changes;
 }
 
-/** Records are flat objects of primitives. */
+function withoutUse(token: TokenRecord): object {
+  return { ...token, usedAt: null };
+}
+
+/** Records are flat objects of primitives and arrays of primitives (a client's redirect URIs). */
 function sameRecord(a: object, b: object): boolean {
   const aEntries = Object.entries(a);
   return (
     aEntries.length === Object.keys(b).length &&
-    aEntries.every(([key, value]) => (b as Record<string, unknown>)[key] === value)
+    aEntries.every(([key, value]) => sameValue(value, (b as Record<string, unknown>)[key]))
   );
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => item === b[i]);
+  return a === b;
 }

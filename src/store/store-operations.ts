@@ -7,9 +7,9 @@
  */
 import type { z } from 'zod';
 import { StoreConflict, StoreNotFound } from '../errors.js';
-import type { ClientRecord, TokenRecord, UserRecord } from './records.js';
-import { clientRecord, tokenRecord, userRecord } from './records.js';
-import type { AddTokenOptions, ClientPatch, StoreChange, UserPatch } from './store.js';
+import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
+import { clientRecord, grantRecord, tokenRecord, userRecord } from './records.js';
+import type { AddTokenOptions, ClientPatch, GrantPatch, StoreChange, UserPatch } from './store.js';
 import type { StoreState } from './store-state.js';
 import { lower } from './store-state.js';
 
@@ -45,9 +45,10 @@ export const removeUser =
     state.removeUser(user.username);
     const clients = state.removeClients((client) => client.username === user.username);
     const clientIds = new Set(clients.map((client) => client.clientId));
-    const tokens = state.removeTokens(
-      (token) => token.username === user.username || (token.clientId !== null && clientIds.has(token.clientId)),
-    );
+    const ofUserOrClients = (record: { username: string | null; clientId: string | null }) =>
+      record.username === user.username || (record.clientId !== null && clientIds.has(record.clientId));
+    const tokens = state.removeTokens(ofUserOrClients);
+    state.removeGrants(ofUserOrClients);
     return {
       result: undefined,
       changes: [
@@ -73,7 +74,9 @@ export const updateClient =
     const old = requireClient(state, clientId);
     const record = check(clientRecord, { ...old, ...pick(patch, clientPatchKeys), updatedAt: nowSeconds });
     state.putClient(record);
-    const tokens = record.enabled ? [] : state.removeTokens((token) => token.clientId === clientId);
+    const ofClient = (r: { clientId: string | null }) => r.clientId === clientId;
+    if (!record.enabled) state.removeGrants(ofClient);
+    const tokens = record.enabled ? [] : state.removeTokens(ofClient);
     return { result: requireClient(state, clientId), changes: [...clientsChanged([old]), ...tokensRemoved(tokens)] };
   };
 
@@ -112,11 +115,56 @@ export const resetTokens = (): StoreOperation<void> => (state) => ({
   changes: tokensRemoved(state.removeTokens(() => true)),
 });
 
+/** Refresh token rotation: of two exchanges of one token, in one batch or not, the second conflicts. */
+export const markTokenUsed =
+  (id: string, nowSeconds: number): StoreOperation<TokenRecord> =>
+  (state) => {
+    const token = state.findToken(id);
+    if (!token) throw new StoreNotFound(`no token ${id}`);
+    if (token.usedAt !== null) throw new StoreConflict(`token ${id} was used already`);
+    state.replaceToken(check(tokenRecord, { ...token, usedAt: nowSeconds }));
+    return { result: state.findToken(id) as TokenRecord, changes: [] };
+  };
+
+export const removeTokenFamily =
+  (familyId: string): StoreOperation<number> =>
+  (state) => {
+    const removed = state.removeTokens((token) => token.familyId === familyId);
+    return { result: removed.length, changes: tokensRemoved(removed) };
+  };
+
+/** Tokens and grants; grants are never cached, so only the tokens are announced. */
 export const removeExpiredTokens =
   (nowSeconds: number): StoreOperation<number> =>
   (state) => {
     const removed = state.removeTokens((token) => token.expiresAt !== null && token.expiresAt <= nowSeconds);
-    return { result: removed.length, changes: tokensRemoved(removed) };
+    const grants = state.removeGrants((grant) => grant.expiresAt <= nowSeconds);
+    return { result: removed.length + grants.length, changes: tokensRemoved(removed) };
+  };
+
+export const addGrant =
+  (grant: GrantRecord): StoreOperation<void> =>
+  (state) => {
+    const record = check(grantRecord, { ...grant, username: lower(grant.username) });
+    if (state.findGrant(record.id)) throw new StoreConflict(`grant ${record.id} already exists`);
+    if (state.findGrantByDigest(record.digest)) throw new StoreConflict(`grant ${record.id}: digest already stored`);
+    if (record.userCodeDigest !== null && state.findGrantByUserCode(record.userCodeDigest)) {
+      throw new StoreConflict(`grant ${record.id}: user code already stored`);
+    }
+    state.putGrant(record);
+    return { result: undefined, changes: [] };
+  };
+
+/** Compare-and-set on the status: an authorization code is redeemed once however many requests race. */
+export const updateGrant =
+  (id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]): StoreOperation<GrantRecord> =>
+  (state) => {
+    const old = state.findGrant(id);
+    if (!old) throw new StoreNotFound(`no grant ${id}`);
+    if (!whenStatus.includes(old.status)) throw new StoreConflict(`grant ${id} is ${old.status}`);
+    const next = { ...old, ...pick(patch, grantPatchKeys) };
+    state.putGrant(check(grantRecord, { ...next, username: lower(next.username) }));
+    return { result: state.findGrant(id) as GrantRecord, changes: [] };
   };
 
 function removeClientsAndTheirTokens(
@@ -125,7 +173,9 @@ function removeClientsAndTheirTokens(
 ): OperationOutcome<void> {
   const clients = state.removeClients(remove);
   const clientIds = new Set(clients.map((client) => client.clientId));
-  const tokens = state.removeTokens((token) => token.clientId !== null && clientIds.has(token.clientId));
+  const ofClients = (record: { clientId: string | null }) => record.clientId !== null && clientIds.has(record.clientId);
+  const tokens = state.removeTokens(ofClients);
+  state.removeGrants(ofClients);
   return { result: undefined, changes: [...clientsChanged(clients), ...tokensRemoved(tokens)] };
 }
 
@@ -157,7 +207,17 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
 }
 
 const userPatchKeys = ['role', 'webdav', 'passwordHash'] as const;
-const clientPatchKeys = ['name', 'role', 'scope', 'secretDigest', 'tokenTtlSeconds', 'tokenLimit', 'enabled'] as const;
+const clientPatchKeys = [
+  'name',
+  'role',
+  'scope',
+  'secretDigest',
+  'tokenTtlSeconds',
+  'tokenLimit',
+  'enabled',
+  'redirectUris',
+] as const;
+const grantPatchKeys = ['status', 'username', 'scope', 'usedAt', 'lastPolledAt', 'expiresAt'] as const;
 
 /** Only the fields a patch may change, and only those given. */
 function pick<T extends object>(patch: T, keys: readonly (keyof T)[]): Partial<T> {

@@ -37,17 +37,17 @@ export interface Store {
   listUsers(): Promise<readonly UserRecord[]>;
   addUser(user: UserRecord): Promise<void>;
   updateUser(username: string, patch: UserPatch, nowSeconds: number): Promise<UserRecord>;
-  /** Removes the user, their tokens and app passwords, and the clients they own. */
+  /** Removes the user, their tokens, app passwords and grants, and the clients they own (with theirs). */
   removeUser(username: string): Promise<void>;
 
   findClient(clientId: string): Promise<ClientRecord | undefined>;
   listClients(): Promise<readonly ClientRecord[]>;
   addClient(client: ClientRecord): Promise<void>;
-  /** Disabling a client also removes its tokens. */
+  /** Disabling a client also removes its tokens and grants. */
   updateClient(clientId: string, patch: ClientPatch, nowSeconds: number): Promise<ClientRecord>;
-  /** Removes the client and its tokens. */
+  /** Removes the client, its tokens and its grants. */
   removeClient(clientId: string): Promise<void>;
-  /** Removes every client and their tokens. */
+  /** Removes every client, their tokens and their grants. */
   resetClients(): Promise<void>;
 
   findTokenByDigest(digest: string): Promise<TokenRecord | undefined>;
@@ -56,7 +56,7 @@ export interface Store {
   addToken(token: TokenRecord, options?: AddTokenOptions): Promise<void>;
   /** Resolves to the removed token, or undefined when there was none with that id. */
   removeToken(id: string): Promise<TokenRecord | undefined>;
-  /** Removes every token and app password. */
+  /** Removes every token and app password (not grants). */
   resetTokens(): Promise<void>;
   /**
    * Marks an unused token used (refresh token rotation), atomically: rejects with StoreConflict

@@ -70,7 +70,7 @@ export async function startTestGateway(
       const now = nowSeconds(clock);
       const record: ClientRecord = {
         clientId: generateClientId(), name: 'test client', role: 'client', scope: '*', secretDigest: digestSecret(secret), username: null,
-        tokenTtlSeconds: 3600, tokenLimit: 10, enabled: true, createdAt: now, updatedAt: now, ...o,
+        tokenTtlSeconds: 3600, tokenLimit: 10, enabled: true, redirectUris: [], createdAt: now, updatedAt: now, ...o,
       };
       await store.addClient(record);
       return { clientId: record.clientId, secret, record };

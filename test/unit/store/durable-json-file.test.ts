@@ -7,7 +7,7 @@ import { DurableJsonFile } from '../../../src/store/durable-json-file.js';
 import { openFileStore } from '../../../src/store/file-store.js';
 import type { StoreData } from '../../../src/store/records.js';
 import { emptyStoreData } from '../../../src/store/records.js';
-import { makeClient, makeToken, makeUser } from '../../fixtures/store/records.js';
+import { digestOf, makeClient, makeGrant, makeToken, makeUser } from '../../fixtures/store/records.js';
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 const sample: StoreData = {
@@ -15,6 +15,7 @@ const sample: StoreData = {
   users: [makeUser('alice')],
   clients: [makeClient('c1')],
   tokens: [makeToken('t1')],
+  grants: [makeGrant('g1')],
 };
 
 t.test('a missing file becomes a new empty store, 0600 in a new 0700 directory', async (t) => {
@@ -44,7 +45,7 @@ t.test('write then read round-trips, replaces a 0644 file with a 0600 one, leave
   t.equal(await mode(path), 0o600);
   t.same(await readdir(dir), ['store.json']);
   t.same(await new DurableJsonFile(path).read(), sample);
-  t.same(Object.keys(JSON.parse(await readFile(path, 'utf8'))), ['version', 'users', 'clients', 'tokens']);
+  t.same(Object.keys(JSON.parse(await readFile(path, 'utf8'))), ['version', 'users', 'clients', 'tokens', 'grants']);
 });
 
 t.test('each write makes a new inode and records its identity', async (t) => {
@@ -87,6 +88,23 @@ const corruptCases: { name: string; content: string | Buffer }[] = [
     content: JSON.stringify({ ...sample, tokens: [{ ...makeToken('x'), expiresAt: '2030' }] }),
   },
   { name: 'invalid UTF-8', content: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+  { name: 'grants not an array', content: JSON.stringify({ ...sample, grants: {} }) },
+  {
+    name: 'a grant with an unknown status',
+    content: JSON.stringify({ ...sample, grants: [{ ...makeGrant('g'), status: 'revoked' }] }),
+  },
+  {
+    name: 'a grant without expiresAt',
+    content: JSON.stringify({ ...sample, grants: [{ ...makeGrant('g'), expiresAt: undefined }] }),
+  },
+  {
+    name: 'a client whose redirect URIs are not strings',
+    content: JSON.stringify({ ...sample, clients: [{ ...makeClient('c'), redirectUris: [1] }] }),
+  },
+  {
+    name: 'a token with a string usedAt',
+    content: JSON.stringify({ ...sample, tokens: [{ ...makeToken('x'), usedAt: 'yesterday' }] }),
+  },
 ];
 const duplicateCases: { name: string; content: string }[] = [
   {
@@ -104,6 +122,24 @@ const duplicateCases: { name: string; content: string }[] = [
   {
     name: 'two tokens with one digest',
     content: JSON.stringify({ ...sample, tokens: [makeToken('t'), makeToken('u', { digest: makeToken('t').digest })] }),
+  },
+  {
+    name: 'two grants with one id',
+    content: JSON.stringify({ ...sample, grants: [makeGrant('g'), makeGrant('g', { digest: 'a'.repeat(64) })] }),
+  },
+  {
+    name: 'two grants with one digest',
+    content: JSON.stringify({ ...sample, grants: [makeGrant('g'), makeGrant('h', { digest: makeGrant('g').digest })] }),
+  },
+  {
+    name: 'two grants with one user code',
+    content: JSON.stringify({
+      ...sample,
+      grants: [
+        makeGrant('g', { kind: 'device_code', userCodeDigest: digestOf('ABCD-EFGH') }),
+        makeGrant('h', { kind: 'device_code', userCodeDigest: digestOf('ABCD-EFGH') }),
+      ],
+    }),
   },
 ];
 

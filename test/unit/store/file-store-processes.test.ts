@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { systemClock } from '../../../src/clock.js';
+import { StoreConflict } from '../../../src/errors.js';
 import { parseStoreFile } from '../../../src/store/durable-json-file.js';
 import { openFileStore } from '../../../src/store/file-store.js';
 import type { TokenRecord } from '../../../src/store/records.js';
-import { makeToken } from '../../fixtures/store/records.js';
+import type { Store } from '../../../src/store/store.js';
+import { makeGrant, makeToken } from '../../fixtures/store/records.js';
 import { startWorker } from '../../fixtures/store/worker.js';
 
 const acked = (lines: string[]) => lines.filter((line) => line.startsWith('ok ')).map((line) => line.slice(3));
@@ -74,6 +76,60 @@ t.test('a token revoked by another process stops being found here within a secon
   t.equal(await store.findToken('revoke-me'), undefined);
   t.ok(await store.findToken('keep-me'));
 });
+
+/**
+ * Compare-and-set across processes: this process and two workers, released at once, each try
+ * the same one-time write. The flush reloads the file under the lock before applying, so exactly
+ * one of the three succeeds and the others get StoreConflict.
+ */
+const races: {
+  name: string;
+  command: string;
+  seed: (s: Store) => Promise<unknown>;
+  act: (s: Store) => Promise<unknown>;
+  check: (data: ReturnType<typeof parseStoreFile>) => boolean;
+}[] = [
+  {
+    name: 'markTokenUsed: of three processes exchanging one refresh token at once, exactly one wins',
+    command: 'use',
+    seed: (s) => s.addToken(makeToken('race', { kind: 'refresh_token', familyId: 'f' })),
+    act: (s) => s.markTokenUsed('race', 2000),
+    check: (data) => data.tokens.find((token) => token.id === 'race')?.usedAt === 2000,
+  },
+  {
+    name: 'updateGrant: of three processes redeeming one code at once, exactly one wins',
+    command: 'redeem',
+    seed: (s) => s.addGrant(makeGrant('race')),
+    act: (s) => s.updateGrant('race', { status: 'used', usedAt: 2000 }, ['approved']),
+    check: (data) => data.grants.find((grant) => grant.id === 'race')?.status === 'used',
+  },
+];
+for (const { name, command, seed, act, check } of races) {
+  t.test(name, async (t) => {
+    const path = join(t.testdir(), 'store.json');
+    const store = await openFileStore({ path, clock: systemClock, watch: false });
+    t.teardown(() => store.close());
+    await seed(store);
+    const workers = [0, 1].map(() => startWorker(t, [command, path, 'race', '--wait']));
+    await Promise.all(workers.map((w) => w.waitFor((line) => line === 'ready', 10_000)));
+    for (const worker of workers) worker.send('go');
+    const here = await act(store).then(
+      () => 'ok race',
+      (error: unknown) => {
+        if (!(error instanceof StoreConflict)) throw error;
+        return 'conflict race';
+      },
+    );
+    const there = await Promise.all(
+      workers.map((w) => w.waitFor((line) => line === 'ok race' || line === 'conflict race', 30_000)),
+    );
+    const outcomes = [here, ...there];
+    t.equal(outcomes.filter((outcome) => outcome === 'ok race').length, 1, outcomes.join(', '));
+    t.equal(outcomes.filter((outcome) => outcome === 'conflict race').length, 2);
+    await Promise.all(workers.map((w) => w.exit));
+    t.ok(check(parseStoreFile(await readFile(path), path)));
+  });
+}
 
 t.test('kill -9 in the middle of writing leaves a valid file with every acknowledged write', async (t) => {
   const dir = t.testdir();

@@ -3,15 +3,16 @@
  * evict. The other writer here is a second store on the same file in this process (the
  * cross-process case is in file-store-processes.test.ts).
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { Test } from 'tap';
 import t from 'tap';
 import { systemClock } from '../../../src/clock.js';
 import { openFileStore } from '../../../src/store/file-store.js';
 import type { Store, StoreChange } from '../../../src/store/store.js';
-import { makeClient, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
+import { makeClient, makeGrant, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
 
 function describe(change: StoreChange): string {
   if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
@@ -19,7 +20,8 @@ function describe(change: StoreChange): string {
   return `client-changed:${change.clientId}`;
 }
 
-async function openPair(t: Test) {
+/** `seed` adds to what every case starts with; the watcher has seen it all before listening. */
+async function openPair(t: Test, seed?: (writer: Store) => Promise<unknown>) {
   const path = join(t.testdir(), 'store.json');
   const watcher = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 20 });
   const writer = await openFileStore({ path, clock: systemClock, watch: false });
@@ -34,11 +36,21 @@ async function openPair(t: Test) {
   await writer.addToken(makeToken('t-alice', { username: 'alice' }));
   await writer.addToken(makeToken('t-ca', { clientId: 'ca' }));
   await writer.addToken(makeToken('t-b', { username: 'bob' }));
-  await until(async () => (await watcher.listTokens()).length === 3);
+  await seed?.(writer);
+  await until(() => inSync(watcher, writer));
   const changes: string[] = [];
   watcher.onChange((change) => changes.push(describe(change)));
   return { path, watcher, writer, changes };
 }
+
+/** Whether the watcher holds what the writer holds (grants: those the cases use). */
+async function inSync(watcher: Store, writer: Store): Promise<boolean> {
+  const grants = (s: Store) => Promise.all(grantIds.map((id) => s.findGrantByDigest(makeGrant(id).digest)));
+  const snapshot = async (s: Store) =>
+    Promise.all([s.listUsers(), s.listClients(), s.listTokens(), grants(s)] as const);
+  return isDeepStrictEqual(await snapshot(watcher), await snapshot(writer));
+}
+const grantIds = ['g-old', 'g-new', 'g-expired'];
 
 /** Polls `done` every 10 ms for at most `limitMs`; resolves to the time it took. */
 async function until(done: () => Promise<boolean>, limitMs = 2000): Promise<number> {
@@ -50,7 +62,12 @@ async function until(done: () => Promise<boolean>, limitMs = 2000): Promise<numb
   return performance.now() - started;
 }
 
-const cases: { name: string; act: (s: Store) => Promise<unknown>; expected: string[] }[] = [
+const cases: {
+  name: string;
+  seed?: (s: Store) => Promise<unknown>;
+  act: (s: Store) => Promise<unknown>;
+  expected: string[];
+}[] = [
   { name: 'a removed token', act: (s) => s.removeToken('t-b'), expected: ['token-removed:t-b'] },
   {
     name: 'a new password',
@@ -76,18 +93,56 @@ const cases: { name: string; act: (s: Store) => Promise<unknown>; expected: stri
     expected: ['token-removed:t-alice', 'token-removed:t-ca', 'token-removed:t-b'],
   },
   { name: 'a new token only', act: (s) => s.addToken(makeToken('t-new')), expected: [] },
+  {
+    name: "a client's new redirect URIs",
+    act: (s) => s.updateClient('cb', { redirectUris: ['https://app.example.org/cb'] }, 2),
+    expected: ['client-changed:cb'],
+  },
+  {
+    name: 'each token of a removed family',
+    seed: async (s) => {
+      await s.addToken(makeToken('f-access', { familyId: 'f' }));
+      await s.addToken(makeToken('other', { familyId: 'g' }));
+      await s.addToken(makeToken('f-refresh', { kind: 'refresh_token', familyId: 'f' }));
+    },
+    act: (s) => s.removeTokenFamily('f'),
+    expected: ['token-removed:f-access', 'token-removed:f-refresh'],
+  },
+  {
+    name: 'nothing for a refresh token marked used',
+    seed: (s) => s.addToken(makeToken('r', { kind: 'refresh_token', familyId: 'f' })),
+    act: (s) => s.markTokenUsed('r', 2),
+    expected: [],
+  },
+  {
+    name: 'nothing for grants added, updated and removed',
+    seed: (s) => s.addGrant(makeGrant('g-old', { clientId: 'cb', expiresAt: 1500 })),
+    act: async (s) => {
+      await s.addGrant(makeGrant('g-new', { clientId: 'cb' }));
+      await s.updateGrant('g-new', { status: 'used', usedAt: 1100 }, ['approved']);
+      await s.removeExpiredTokens(1500);
+    },
+    expected: [],
+  },
+  {
+    name: 'only the tokens of an expiry purge',
+    seed: async (s) => {
+      await s.addToken(makeToken('t-expired', { expiresAt: 1500 }));
+      await s.addGrant(makeGrant('g-expired', { clientId: 'cb', expiresAt: 1500 }));
+    },
+    act: (s) => s.removeExpiredTokens(1500),
+    expected: ['token-removed:t-expired'],
+  },
 ];
-for (const { name, act, expected } of cases) {
+for (const { name, seed, act, expected } of cases) {
   t.test(`reload announces ${name}`, async (t) => {
-    const { watcher, writer, changes } = await openPair(t);
+    const { watcher, writer, changes } = await openPair(t, seed);
     await act(writer);
-    const expectedTokens = (await writer.listTokens()).map((x) => x.id);
-    await until(async () => (await watcher.listTokens()).map((x) => x.id).join() === expectedTokens.join());
+    await until(() => inSync(watcher, writer));
     await until(async () => changes.length >= expected.length);
     await sleep(60);
     t.same(changes, expected);
-    t.same(await watcher.listUsers(), await writer.listUsers());
-    t.same(await watcher.listClients(), await writer.listClients());
+    t.ok(await inSync(watcher, writer));
   });
 }
 
@@ -126,4 +181,17 @@ t.test('a write by this store after another store wrote keeps both writes', asyn
     (await writer.listTokens()).map((x) => x.id),
     ['t-alice', 't-ca', 't-b', 'from-writer', 'from-watcher', 'again'],
   );
+});
+
+t.test('a store file deleted under a running store loses nothing', async (t) => {
+  const path = join(t.testdir(), 'store.json');
+  const store = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 50 });
+  t.teardown(() => store.close());
+  await store.addUser(makeUser('alice'));
+  await rm(path);
+  await sleep(150);
+  t.ok(await store.findUser('alice'), 'still known after the file vanished');
+  await store.addUser(makeUser('bob'));
+  const file = JSON.parse(await readFile(path, 'utf8')) as { users: { username: string }[] };
+  t.same(file.users.map((u) => u.username).sort(), ['alice', 'bob'], 'the next write puts everything back');
 });
