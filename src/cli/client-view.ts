@@ -1,6 +1,11 @@
 import type { ClientRecord } from '../store/records.js';
 import { formatFields, formatTable } from './table.js';
 
+/** A public client has no secret (RFC 6749 §2.1): it authenticates with PKCE or not at all. */
+export function clientType(client: ClientRecord): 'confidential' | 'public' {
+  return client.secretDigest === null ? 'public' : 'confidential';
+}
+
 /** What is shown of a client: never its secret's digest. */
 export function clientView(client: ClientRecord) {
   return {
@@ -8,7 +13,9 @@ export function clientView(client: ClientRecord) {
     name: client.name,
     username: client.username,
     role: client.role,
+    type: clientType(client),
     scope: client.scope,
+    redirect_uris: client.redirectUris,
     expires_in: client.tokenTtlSeconds,
     tokens: client.tokenLimit,
     enabled: client.enabled,
@@ -22,7 +29,9 @@ export const clientColumns: [string, string][] = [
   ['Name', 'name'],
   ['User', 'username'],
   ['Role', 'role'],
+  ['Type', 'type'],
   ['Scope', 'scope'],
+  ['Redirect URIs', 'redirect_uris'],
   ['Token Lifetime', 'expires_in'],
   ['Tokens', 'tokens'],
   ['Enabled', 'enabled'],

@@ -9,6 +9,7 @@ import {
   parseClientRole,
   parseClientTokenTtl,
   parseName,
+  parseRedirectUris,
   parseScope,
   parseTokenLimit,
   parseUsername,
@@ -27,7 +28,7 @@ async function newClientId(store: Store): Promise<string> {
 
 const add: Subcommand = {
   name: 'add',
-  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS]',
+  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--public]',
   summary: 'register an OAuth client; prints client_id and client_secret once',
   details: `Options:
   -n, --name NAME        a label for the application (default: generated)
@@ -35,6 +36,10 @@ const add: Subcommand = {
   -s, --scope SCOPES     e.g. "metrics" or "photos albums"; "*" allows everything (default: *)
   -e, --expires SECONDS  lifetime of its access tokens, at least 1 (default: config tokens.clientTokenTtlSeconds, 86400)
   -t, --tokens NUMBER    how many of its newest tokens stay valid; -1 = unlimited (default: config tokens.clientTokenLimit, 10)
+  --redirect-uri URI     where the authorization code flow may send users back; repeat for several.
+                         https://..., http:// only on 127.0.0.1, [::1] or localhost, or an app's
+                         own scheme like com.example.app:/callback; no #fragment
+  --public               a client without a secret (a mobile, desktop or browser app)
 
 With USERNAME, the client acts for that user. Only the secret's SHA-256 digest is stored.`,
   options: {
@@ -43,6 +48,8 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
     scope: { type: 'string', short: 's' },
     expires: { type: 'string', short: 'e' },
     tokens: { type: 'string', short: 't' },
+    'redirect-uri': { type: 'string', multiple: true },
+    public: { type: 'boolean' },
   },
   positionals: ['[USERNAME]'],
   async run(ctx) {
@@ -56,34 +63,41 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
     const tokens = ctx.string('tokens');
     const ttl = expires === undefined ? undefined : parseClientTokenTtl(expires);
     const limit = tokens === undefined ? undefined : parseTokenLimit(tokens);
+    const redirectUris = parseRedirectUris(ctx.strings('redirect-uri') ?? []);
+    const secret = ctx.flag('public') === true ? null : generateClientSecret();
     return ctx.withStore(async (store, config) => {
       if (username !== null) await requireUser(store, username);
-      const secret = generateClientSecret();
       const now = nowSeconds(ctx.clock);
       const client: ClientRecord = {
         clientId: await newClientId(store),
         name,
         role,
         scope,
-        secretDigest: digestSecret(secret),
+        secretDigest: secret === null ? null : digestSecret(secret),
         username,
         tokenTtlSeconds: ttl ?? config.tokens.clientTokenTtlSeconds,
         tokenLimit: limit ?? config.tokens.clientTokenLimit,
         enabled: true,
+        redirectUris,
         createdAt: now,
         updatedAt: now,
       };
       await store.addClient(client);
+      const view = clientView(client);
       const json = {
         client_id: client.clientId,
         client_secret: secret,
         name,
         role,
+        type: view.type,
         scope,
+        redirect_uris: redirectUris,
         expires_in: client.tokenTtlSeconds,
         tokens: client.tokenLimit,
       };
-      ctx.print(json, () => formatClientWithSecret(clientView(client), client.clientId, secret));
+      ctx.print(json, () =>
+        secret === null ? formatFields(view) : formatClientWithSecret(view, client.clientId, secret),
+      );
       return 0;
     });
   },
@@ -165,6 +179,6 @@ const reset: Subcommand = {
 
 export const clientsCommand = createCommandGroup({
   name: 'clients',
-  summary: 'manage OAuth clients (client credentials)',
+  summary: 'manage OAuth clients',
   subcommands: [add, ls, show, modClient, rm, reset],
 });

@@ -31,6 +31,8 @@ export interface SubcommandContext {
   json: boolean;
   positionals: readonly string[];
   string(name: string): string | undefined;
+  /** A repeatable option (`multiple: true`): every value given, in order, or undefined. */
+  strings(name: string): readonly string[] | undefined;
   flag(name: string): boolean | undefined;
   withStore<T>(fn: (store: Store, config: Readonly<Config>) => Promise<T>): Promise<T>;
   /** Prints `json` with --json, else the table text. */
@@ -125,6 +127,7 @@ function createContext(sub: Subcommand, args: readonly string[], io: CommandIo):
     json,
     positionals,
     string,
+    strings: (name) => values[name] as string[] | undefined,
     flag: (name) => values[name] as boolean | undefined,
     withStore: (fn) => withStore(load().config, systemClock, fn),
     print(value, table) {

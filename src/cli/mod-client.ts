@@ -3,7 +3,14 @@ import { digestSecret, generateClientSecret } from '../credentials/secrets.js';
 import { UsageError } from '../errors.js';
 import type { ClientPatch } from '../store/store.js';
 import { clientView, formatClientWithSecret } from './client-view.js';
-import { parseClientRole, parseClientTokenTtl, parseName, parseScope, parseTokenLimit } from './cli-values.js';
+import {
+  parseClientRole,
+  parseClientTokenTtl,
+  parseName,
+  parseRedirectUris,
+  parseScope,
+  parseTokenLimit,
+} from './cli-values.js';
 import type { Subcommand, SubcommandContext } from './command-group.js';
 import { requireClient } from './require-record.js';
 import { formatFields } from './table.js';
@@ -17,6 +24,13 @@ function readPatch(ctx: SubcommandContext): ClientPatch {
   if (value('scope') !== undefined) patch.scope = parseScope(value('scope') as string);
   if (value('expires') !== undefined) patch.tokenTtlSeconds = parseClientTokenTtl(value('expires') as string);
   if (value('tokens') !== undefined) patch.tokenLimit = parseTokenLimit(value('tokens') as string);
+  const redirectUris = ctx.strings('redirect-uri');
+  const clearRedirectUris = ctx.flag('clear-redirect-uris') === true;
+  if (redirectUris !== undefined && clearRedirectUris) {
+    throw new UsageError('give --redirect-uri or --clear-redirect-uris, not both');
+  }
+  if (redirectUris !== undefined) patch.redirectUris = parseRedirectUris(redirectUris);
+  if (clearRedirectUris) patch.redirectUris = [];
   const enable = ctx.flag('enable') === true;
   const disable = ctx.flag('disable') === true;
   if (enable && disable) throw new UsageError('give --enable or --disable, not both');
@@ -26,7 +40,8 @@ function readPatch(ctx: SubcommandContext): ClientPatch {
 
 export const modClient: Subcommand = {
   name: 'mod',
-  usage: 'ID [-n NAME] [-r ROLE] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--regenerate] [--enable|--disable]',
+  usage:
+    'ID [-n NAME] [-r ROLE] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--clear-redirect-uris] [--regenerate] [--enable|--disable]',
   summary: "change a client's settings or secret",
   details: `Options:
   -n, --name NAME        a new label
@@ -34,7 +49,9 @@ export const modClient: Subcommand = {
   -s, --scope SCOPES     the new scope; tokens already issued keep theirs
   -e, --expires SECONDS  lifetime of new access tokens, at least 1
   -t, --tokens NUMBER    how many of its newest tokens stay valid; -1 = unlimited
-  --regenerate           a new client secret, printed once; the old one stops working
+  --redirect-uri URI     replaces the client's redirect URIs; repeat for several (rules: clients add --help)
+  --clear-redirect-uris  removes every redirect URI
+  --regenerate           a new client secret, printed once; the old one stops working (not for public clients)
   --enable, --disable    a disabled client gets no tokens, and its tokens are revoked
 
 Only the options given are changed.`,
@@ -44,6 +61,8 @@ Only the options given are changed.`,
     scope: { type: 'string', short: 's' },
     expires: { type: 'string', short: 'e' },
     tokens: { type: 'string', short: 't' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'clear-redirect-uris': { type: 'boolean' },
     regenerate: { type: 'boolean' },
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
@@ -55,7 +74,10 @@ Only the options given are changed.`,
     if (secret !== undefined) patch.secretDigest = digestSecret(secret);
     if (Object.keys(patch).length === 0) throw new UsageError('nothing to change (see --help)');
     const client = await ctx.withStore(async (store) => {
-      const { clientId } = await requireClient(store, ctx.positionals[0] as string);
+      const { clientId, secretDigest } = await requireClient(store, ctx.positionals[0] as string);
+      if (secret !== undefined && secretDigest === null) {
+        throw new UsageError(`client ${clientId} is public: it has no secret to regenerate`);
+      }
       return store.updateClient(clientId, patch, nowSeconds(ctx.clock));
     });
     const view = clientView(client);

@@ -17,9 +17,13 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   );
 }
 
-/** A table cell for one field of a JSON view: times for `*_at` keys, `never` for a null expiry. */
+/**
+ * A table cell for one field of a JSON view: times for `*_at` keys, `never` for a null expiry,
+ * lists space-separated (`-` when empty).
+ */
 export function formatCell(key: string, value: unknown): string {
   if (value === null || value === undefined) return key === 'expires_at' ? 'never' : '-';
+  if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((item) => formatCell(key, item)).join(' ');
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   const date = typeof value === 'number' && key.endsWith('_at') ? new Date(value * 1000) : undefined;
   if (date && !Number.isNaN(date.getTime())) return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;

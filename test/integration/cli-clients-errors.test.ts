@@ -10,7 +10,25 @@ t.test('clients: bad input fails with one line', async (t) => {
   const store = join(t.testdir(), 'store.json');
   const cli = (...args: string[]) => runCliJson<Json>([...args, '--store', store]);
   const id = ((await cli('clients', 'add')).json as Json).client_id as string;
+  const publicId = ((await cli('clients', 'add', '--public')).json as Json).client_id as string;
   const before = await readFile(store, 'utf8');
+  const badUris = [
+    { name: 'http on a public host', uri: 'http://app.example.org/cb', stderr: /http is allowed only for/ },
+    { name: 'http on a host named like a loopback address', uri: 'http://127.0.0.1.nip.io/cb' },
+    { name: 'http with localhost as userinfo', uri: 'http://localhost@evil.example/cb' },
+    { name: 'a relative URI', uri: '/callback', stderr: /not an absolute URI/ },
+    { name: 'a fragment', uri: 'https://app.example.org/cb#top', stderr: /fragment/ },
+    { name: 'an empty fragment', uri: 'https://app.example.org/cb#' },
+    { name: 'javascript:', uri: 'javascript:alert(1)' },
+    { name: 'data:', uri: 'data:text/html,hi' },
+    { name: 'file:', uri: 'file:///etc/passwd' },
+    { name: 'a scheme without a dot', uri: 'myapp://callback' },
+    { name: 'a private-use scheme alone', uri: 'com.example.app:' },
+    { name: 'https without //', uri: 'https:app.example.org/cb' },
+    { name: 'a space', uri: 'https://app.example.org/a b' },
+    { name: 'a control character', uri: 'https://app.example.org/\u001b[31m' },
+    { name: 'an empty string', uri: '' },
+  ];
   const cases = [
     { name: 'unknown user', args: ['add', 'nobody'], code: 1, stderr: /user "nobody" not found/ },
     { name: 'bad role', args: ['add', '-r', 'user'], code: 2, stderr: /role/ },
@@ -38,6 +56,23 @@ t.test('clients: bad input fails with one line', async (t) => {
     { name: 'mod nothing', args: ['mod', id], code: 2 },
     { name: 'mod enable and disable', args: ['mod', id, '--enable', '--disable'], code: 2 },
     { name: 'mod -t 0', args: ['mod', id, '-t', '0'], code: 2 },
+    ...badUris.flatMap(({ name, uri, stderr }) => [
+      { name: `add: ${name}`, args: ['add', '--redirect-uri', uri], code: 2, stderr: stderr ?? /invalid redirect URI/ },
+      {
+        name: `mod: ${name}`,
+        args: ['mod', id, '--redirect-uri', 'https://ok.example/cb', '--redirect-uri', uri],
+        code: 2,
+        stderr: stderr ?? /invalid redirect URI/,
+      },
+    ]),
+    { name: '--redirect-uri without a value', args: ['add', '--redirect-uri'], code: 2 },
+    {
+      name: 'mod --redirect-uri and --clear-redirect-uris',
+      args: ['mod', id, '--redirect-uri', 'https://ok.example/cb', '--clear-redirect-uris'],
+      code: 2,
+      stderr: /not both/,
+    },
+    { name: 'mod --regenerate on a public client', args: ['mod', publicId, '--regenerate'], code: 2, stderr: /public/ },
     { name: 'rm unknown', args: ['rm', 'c000000000000000'], code: 1 },
     { name: 'rm without id', args: ['rm'], code: 2 },
   ];

@@ -5,13 +5,25 @@ import { digestSecret } from '../../src/credentials/secrets.js';
 import { isCleanFailure, runCli, runCliJson } from '../helpers/run-cli.js';
 
 type Json = Record<string, unknown>;
-const addKeys = ['client_id', 'client_secret', 'name', 'role', 'scope', 'expires_in', 'tokens'];
+const addKeys = [
+  'client_id',
+  'client_secret',
+  'name',
+  'role',
+  'type',
+  'scope',
+  'redirect_uris',
+  'expires_in',
+  'tokens',
+];
 const viewKeys = [
   'client_id',
   'name',
   'username',
   'role',
+  'type',
   'scope',
+  'redirect_uris',
   'expires_in',
   'tokens',
   'enabled',
@@ -34,7 +46,11 @@ t.test('clients add: defaults and flags', async (t) => {
   const { cli } = await setup(t.testdir());
   await cli('users', 'add', 'bob', '--password', 'password1');
   const cases = [
-    { name: 'defaults', args: [], expected: { role: 'client', scope: '*', expires_in: 86400, tokens: 10 } },
+    {
+      name: 'defaults',
+      args: [],
+      expected: { role: 'client', type: 'confidential', scope: '*', redirect_uris: [], expires_in: 86400, tokens: 10 },
+    },
     {
       name: 'every flag',
       args: ['-n', 'Prometheus', '-r', 'admin', '-s', 'Metrics', '-e', '600', '-t', '3'],
@@ -135,4 +151,74 @@ t.test('clients ls, mod, rm, reset', async (t) => {
   t.ok(isCleanFailure(await cli('clients', 'show', id), 1));
   t.same((await cli('clients', 'reset', '--yes')).json, { removed: 1 });
   t.same(await ids(), []);
+});
+
+t.test('clients add --redirect-uri: https, loopback http, private-use schemes; kept as given', async (t) => {
+  const { cli } = await setup(t.testdir());
+  const uris = [
+    'https://app.example.org/callback?x=1',
+    'http://127.0.0.1/cb',
+    'http://[::1]:8080/cb',
+    'http://localhost:3000/',
+    'com.example.app:/callback',
+    'com.example.app://oauth',
+    'HTTPS://Upper.Example.org',
+  ];
+  const result = await cli('clients', 'add', ...uris.flatMap((uri) => ['--redirect-uri', uri]));
+  t.equal(result.code, 0, 'accepted', result);
+  const added = result.json as Json;
+  t.same(added.redirect_uris, uris);
+  t.equal(added.type, 'confidential');
+  const shown = (await cli('clients', 'show', added.client_id as string)).json as Json;
+  t.same(shown.redirect_uris, uris);
+
+  const first = uris[0] as string;
+  const repeated = await cli('clients', 'add', '--redirect-uri', first, '--redirect-uri', first);
+  t.same((repeated.json as Json).redirect_uris, [first], 'a repeated URI is kept once');
+});
+
+t.test('clients add --public: no secret anywhere, type public', async (t) => {
+  const { cli, store, common } = await setup(t.testdir());
+  const result = await cli('clients', 'add', '--public', '-n', 'Phone app', '--redirect-uri', 'com.example.app:/cb');
+  t.equal(result.code, 0, 'accepted', result);
+  const added = result.json as Json;
+  t.same(Object.keys(added), addKeys);
+  t.match(added, { client_secret: null, type: 'public', name: 'Phone app', redirect_uris: ['com.example.app:/cb'] });
+  const id = added.client_id as string;
+  t.equal(JSON.parse(await readFile(store, 'utf8')).clients[0].secretDigest, null);
+  t.match((await cli('clients', 'show', id)).json, { type: 'public' });
+
+  const table = await runCli(['clients', 'add', '--public', ...common]);
+  t.equal(table.code, 0);
+  t.match(table.stdout, /\| type +\| public +\|/);
+  t.notMatch(table.stdout, /Client Secret|shown only this once/);
+
+  const listed = await runCli(['clients', 'ls', ...common]);
+  t.match(listed.stdout, /\| Type +\|/);
+  t.match(listed.stdout, /\| Redirect URIs +\|/);
+  t.match(listed.stdout, /\| public +\| \* +\| com\.example\.app:\/cb +\|/);
+  t.match(listed.stdout, /\| public +\| \* +\| - +\|/, 'no redirect URIs: -');
+});
+
+t.test('clients mod --redirect-uri replaces the list; --clear-redirect-uris empties it', async (t) => {
+  const { cli, common } = await setup(t.testdir());
+  const id = ((await cli('clients', 'add', '--redirect-uri', 'https://a.example/cb')).json as Json).client_id as string;
+  const steps: { args: string[]; expected: string[] }[] = [
+    {
+      args: ['--redirect-uri', 'https://b.example/cb', '--redirect-uri', 'http://127.0.0.1/cb'],
+      expected: ['https://b.example/cb', 'http://127.0.0.1/cb'],
+    },
+    { args: ['-n', 'renamed'], expected: ['https://b.example/cb', 'http://127.0.0.1/cb'] },
+    { args: ['--redirect-uri', 'com.example.app:/cb'], expected: ['com.example.app:/cb'] },
+    { args: ['--clear-redirect-uris'], expected: [] },
+  ];
+  for (const { args, expected } of steps) {
+    const result = await cli('clients', 'mod', id, ...args);
+    t.equal(result.code, 0, args.join(' '), result);
+    t.same((result.json as Json).redirect_uris, expected, args.join(' '));
+    t.same(Object.keys(result.json as Json), viewKeys);
+  }
+  const shown = await runCli(['clients', 'show', id, ...common]);
+  t.match(shown.stdout, /\| redirect_uris +\| - +\|/);
+  t.match(shown.stdout, /\| type +\| confidential +\|/);
 });
