@@ -98,7 +98,9 @@ export const addToken =
     state.addToken(record);
     const limit = options.tokenLimitForClient ?? -1;
     if (record.clientId === null || limit < 1) return { result: undefined, changes: [] };
-    const ofClient = state.tokens.filter((t) => t.clientId === record.clientId);
+    // The limit is on the client's own tokens of this kind of issuance (the reference counts its
+    // client_credentials tokens): a new client_credentials token never evicts refresh tokens.
+    const ofClient = state.tokens.filter((t) => t.clientId === record.clientId && t.grantType === record.grantType);
     const evicted = new Set(ofClient.slice(0, Math.max(0, ofClient.length - limit)));
     return { result: undefined, changes: tokensRemoved(state.removeTokens((t) => evicted.has(t))) };
   };

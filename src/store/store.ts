@@ -28,7 +28,7 @@ export type StoreChange =
   | { type: 'client-changed'; clientId: string };
 
 export interface AddTokenOptions {
-  /** Keep only this client's newest N tokens after adding (-1 or absent: no limit). */
+  /** Keep only this client's newest N tokens of the same grantType after adding (-1 or absent: no limit). */
   tokenLimitForClient?: number;
 }
 

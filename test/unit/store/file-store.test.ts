@@ -558,3 +558,14 @@ t.test('onChange returns an unsubscribe function', async (t) => {
   await store.removeToken('b');
   t.equal(seen.length, 1);
 });
+
+t.test('a client token limit counts only tokens of the same grant type', async (t) => {
+  const { store } = await openTestStore(t);
+  await store.addClient(makeClient('cmix'));
+  await store.addToken(makeToken('sessrefresh01', { clientId: 'cmix', kind: 'refresh_token', grantType: 'authorization_code' }));
+  for (const id of ['sesscc000001', 'sesscc000002', 'sesscc000003']) {
+    await store.addToken(makeToken(id, { clientId: 'cmix', grantType: 'client_credentials' }), { tokenLimitForClient: 1 });
+  }
+  const ids = (await store.listTokens()).map((token) => token.id).sort();
+  t.same(ids, ['sesscc000003', 'sessrefresh01'], 'the refresh token of the code flow survives; only the newest client_credentials token is kept');
+});
