@@ -3,6 +3,7 @@ import { digestSecret, generateClientId, generateClientSecret } from '../credent
 import type { ClientRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { clientColumns, clientView, formatClientWithSecret } from './client-view.js';
+import { clientSettingOptions } from './client-options.js';
 import { modClient } from './mod-client.js';
 import {
   generateName,
@@ -42,15 +43,7 @@ const add: Subcommand = {
   --public               a client without a secret (a mobile, desktop or browser app)
 
 With USERNAME, the client acts for that user. Only the secret's SHA-256 digest is stored.`,
-  options: {
-    name: { type: 'string', short: 'n' },
-    role: { type: 'string', short: 'r' },
-    scope: { type: 'string', short: 's' },
-    expires: { type: 'string', short: 'e' },
-    tokens: { type: 'string', short: 't' },
-    'redirect-uri': { type: 'string', multiple: true },
-    public: { type: 'boolean' },
-  },
+  options: { ...clientSettingOptions, public: { type: 'boolean' } },
   positionals: ['[USERNAME]'],
   async run(ctx) {
     const given = ctx.positionals[0];

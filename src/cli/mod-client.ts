@@ -2,6 +2,7 @@ import { nowSeconds } from '../clock.js';
 import { digestSecret, generateClientSecret } from '../credentials/secrets.js';
 import { UsageError } from '../errors.js';
 import type { ClientPatch } from '../store/store.js';
+import { clientSettingOptions } from './client-options.js';
 import { clientView, formatClientWithSecret } from './client-view.js';
 import {
   parseClientRole,
@@ -56,12 +57,7 @@ export const modClient: Subcommand = {
 
 Only the options given are changed.`,
   options: {
-    name: { type: 'string', short: 'n' },
-    role: { type: 'string', short: 'r' },
-    scope: { type: 'string', short: 's' },
-    expires: { type: 'string', short: 'e' },
-    tokens: { type: 'string', short: 't' },
-    'redirect-uri': { type: 'string', multiple: true },
+    ...clientSettingOptions,
     'clear-redirect-uris': { type: 'boolean' },
     regenerate: { type: 'boolean' },
     enable: { type: 'boolean' },
