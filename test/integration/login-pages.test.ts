@@ -51,7 +51,8 @@ async function startSite(t: Test): Promise<Site> {
   const callbacks: string[] = [];
   const posts: Record<string, string>[] = [];
   const clientUrl = await listen(t, async (req, res) => {
-    callbacks.push(req.url ?? '');
+    // Chromium asks a page's origin for /favicon.ico on its own; only real navigations count.
+    if (req.url !== '/favicon.ico') callbacks.push(req.url ?? '');
     sendHtml(res, 200, '<!doctype html><title>client</title><p>back at the client</p>');
   });
   const hidden = {
