@@ -51,6 +51,15 @@ async function authorize(gw: TestGateway, as: oauth.AuthorizationServer, clientI
 }
 
 
+/** The whole code flow for a public client: authorize, sign in, allow, redeem. */
+async function codeFlowTokens(gw: TestGateway, as: oauth.AuthorizationServer, clientId: string, scope: string) {
+  const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
+  const { res, verifier, state } = await authorize(gw, as, clientId, { scope });
+  const params = oauth.validateAuthResponse(as, client, new URL(res.headers.get('location')!), state);
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure));
+  return { client, tokens };
+}
+
 t.test('discovery is accepted by the library and matches what photogate does', async (t) => {
   const { as } = await setUp(t);
   t.same(as.grant_types_supported, ['authorization_code', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'refresh_token', 'password']);
@@ -147,10 +156,7 @@ t.test('negative cases of the code flow', async (t) => {
 t.test('a rotated refresh token still works within the grace window', async (t) => {
   const { gw, as } = await setUp(t);
   const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos', redirectUris: [REDIRECT] });
-  const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
-  const { res, verifier, state } = await authorize(gw, as, clientId, { scope: 'photos' });
-  const params = oauth.validateAuthResponse(as, client, new URL(res.headers.get('location')!), state);
-  const first = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure));
+  const { client, tokens: first } = await codeFlowTokens(gw, as, clientId, 'photos');
   const second = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure));
   // Within the grace window a parallel refresh with the old token still works.
   const parallel = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure);
@@ -162,18 +168,16 @@ t.test('a rotated refresh token still works within the grace window', async (t) 
 
 t.test('refresh reuse outside the grace window', async (t) => {
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url, config: { oauth: { refreshGraceSeconds: 0 } as never } });
+  const clock = manualClock(Date.now());
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
   await gw.addUser('alice', 'alice-password');
   const as = await discover(gw);
   const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos', redirectUris: [REDIRECT] });
-  const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
-  const { res, verifier, state } = await authorize(gw, as, clientId, { scope: 'photos' });
-  const params = oauth.validateAuthResponse(as, client, new URL(res.headers.get('location')!), state);
-  const first = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure));
+  const { client, tokens: first } = await codeFlowTokens(gw, as, clientId, 'photos');
   const second = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure));
-  await new Promise((r) => setTimeout(r, 1100));
+  clock.advance(11_000);
   const reuse = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure);
-  t.equal(reuse.status, 400, 'an old refresh token is refused');
+  t.equal(reuse.status, 400, 'an old refresh token is refused after the 10 s grace window');
   t.equal(((await reuse.json()) as { error: string }).error, 'invalid_grant');
   const newer = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), second.refresh_token!, insecure);
   t.equal(newer.status, 400, 'and its whole family is revoked, the newest refresh token included');
