@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createAdmitRequest } from './access/admit-request.js';
+import { authorizeDestination } from './access/authorize-destination.js';
 import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { defaultRouteRules } from './access/default-route-rules.js';
@@ -108,6 +109,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   /** Resolves to what the request log may say: never a query, never a public route's token path. */
   async function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<RequestLog> {
     const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
+    authorizeDestination(req, routes, principal);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     proxy.web(req, res, target, (error) => sendError(res, error, logger));
     return {
