@@ -1,6 +1,7 @@
 /**
  * The HTTP server around the gateway: limits Node enforces before our code runs (header size →
- * 431, header time → 408, HAZARDS H10), listening, the printed address, graceful close.
+ * 431, header time → 408, HAZARDS H10), the connection limit (503), listening, the printed
+ * address, graceful close.
  * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; the
  * upstream's idle time-out bounds a stalled one.
  */
@@ -10,6 +11,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { limitConnections } from './http/limit-connections.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 
@@ -43,6 +45,7 @@ export async function startServer(
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     insecureHTTPParser: false,
   });
+  limitConnections(server, config.limits.maxConnections, deps.logger);
   const { host, port } = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

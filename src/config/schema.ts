@@ -134,6 +134,8 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: positiveInt.default(20_000),
       /** Keep-alive connections idle longer than this are closed. */
       keepAliveTimeoutMs: positiveInt.default(5_000),
+      /** Connections open at once; a new one above it gets 503 and is closed. */
+      maxConnections: positiveInt.default(1024),
     })
     .prefault({}),
   log: z
