@@ -41,6 +41,9 @@ export async function startServer(
   const server = createServer({
     maxHeaderSize: config.limits.headerBytes,
     headersTimeout: config.limits.headersTimeoutMs,
+    // Node checks the header time-out only this often (30 s by default), so a slow client would
+    // otherwise hold its connection up to headersTimeoutMs + 30 s.
+    connectionsCheckingInterval: Math.min(1000, config.limits.headersTimeoutMs),
     requestTimeout: 0,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     insecureHTTPParser: false,

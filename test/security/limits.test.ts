@@ -70,3 +70,73 @@ t.test('connections above limits.maxConnections get 503 and the open ones keep b
   t.equal(after.status, 200, 'closed connections free their places');
   t.equal(upstream.seen.length, 0, 'nothing reached the upstream');
 });
+
+const limits = { headersTimeoutMs: 500, headerBytes: 4096, bodyBytes: 1024 };
+const form = 'Content-Type: application/x-www-form-urlencoded';
+const bigForm = `grant_type=client_credentials&pad=${'x'.repeat(2 * limits.bodyBytes)}`;
+const chunk = (data: string) => `${data.length.toString(16)}\r\n${data}\r\n`;
+
+/** Whole requests, byte for byte; each must be refused with `status` and reach no upstream. */
+const hostile: { name: string; status: number; request: string }[] = [
+  { name: `headers over limits.headerBytes`, status: 431, request: `GET /api/v1/status HTTP/1.1\r\nHost: g\r\nX-Big: ${'a'.repeat(limits.headerBytes)}\r\n\r\n` },
+  { name: 'token body over limits.bodyBytes, Content-Length', status: 413, request: `POST /api/v1/oauth/token HTTP/1.1\r\nHost: g\r\n${form}\r\nContent-Length: ${bigForm.length}\r\nConnection: close\r\n\r\n${bigForm}` },
+  { name: 'token body over limits.bodyBytes, chunked', status: 413, request: `POST /api/v1/oauth/token HTTP/1.1\r\nHost: g\r\n${form}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(bigForm.slice(0, 800))}${chunk(bigForm.slice(800))}0\r\n\r\n` },
+  { name: 'Content-Length and Transfer-Encoding', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/v1/status/smuggled HTTP/1.1\r\nHost: g\r\n\r\n' },
+  { name: 'two different Content-Lengths', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\nGET /api/v1/status/smuggled HTTP/1.1\r\nHost: g\r\n\r\n' },
+  { name: 'Transfer-Encoding: chunked, identity', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n' },
+  { name: 'obs-fold header line', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nX-Folded: a\r\n Transfer-Encoding: chunked\r\n\r\n' },
+  { name: 'bare LF after the request line', status: 400, request: 'GET /api/v1/status HTTP/1.1\nHost: g\r\n\r\n' },
+];
+
+function sendBytes(baseUrl: string, bytes: string): Promise<{ response: RawResponse; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const url = new URL(baseUrl);
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (c) => chunks.push(c));
+    // The gateway may reset a socket whose body it stopped reading; what was answered still counts.
+    socket.on('error', (error) => (chunks.length ? undefined : reject(error)));
+    socket.on('close', () => resolve({ response: parseRawResponse(Buffer.concat(chunks).toString('latin1')), ms: Date.now() - started }));
+  });
+}
+
+t.test('hostile requests get their status, reach no upstream, and the gateway serves the next request', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url, config: { limits } });
+  for (const c of hostile) {
+    const { response } = await sendBytes(gw.url, c.request);
+    t.equal(response.status, c.status, c.name);
+    t.equal(upstream.seen.length, 0, `${c.name}: nothing reached the upstream`);
+    const next = await rawRequest(gw.url, 'GET /api/v1/status HTTP/1.1');
+    t.equal(next.status, 200, `${c.name}: the next request is served`);
+    upstream.seen.length = 0;
+  }
+});
+
+t.test('a client sending headers slower than limits.headersTimeoutMs gets 408 or is closed; others are served meanwhile', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url, config: { limits } });
+  const url = new URL(gw.url);
+  const started = Date.now();
+  const slow = connect(Number(url.port), url.hostname);
+  t.teardown(() => slow.destroy());
+  let raw = '';
+  slow.on('data', (c) => (raw += c.toString('latin1')));
+  slow.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => slow.on('close', () => resolve(Date.now() - started)));
+  slow.write('GET /api/v1/status HTTP/1.1\r\nHost: g\r\n');
+  let n = 0;
+  const drip = setInterval(() => slow.writable && slow.write(`X-Drip-${n++}: a\r\n`), 100);
+  t.teardown(() => clearInterval(drip));
+
+  const during = await rawRequest(gw.url, 'GET /api/v1/status HTTP/1.1');
+  t.equal(during.status, 200, 'another client is served while the slow one drips');
+  const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 4000))]);
+  clearInterval(drip);
+  t.ok(ms >= limits.headersTimeoutMs - 50 && ms < 2500, `the slow client is cut off after ~${limits.headersTimeoutMs} ms (took ${ms} ms)`);
+  if (raw) t.match(raw, /^HTTP\/1\.1 408 /, 'with 408 if anything');
+  t.equal(upstream.seen.filter((s) => s.headers['x-drip-0']).length, 0, 'the slow request never reached the upstream');
+  t.equal((await rawRequest(gw.url, 'GET /api/v1/status HTTP/1.1')).status, 200, 'the gateway still serves');
+});
