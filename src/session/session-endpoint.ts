@@ -86,6 +86,8 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
         scope: login.scope,
         grantType: login.kind === 'app_password' ? 'app_password' : 'password',
         ttlSeconds,
+        // A session opened with an app password ends when that app password is revoked.
+        familyId: login.kind === 'app_password' ? login.credentialId : null,
       });
       const session = { ...login, credentialId: record.id, expiresAt: record.expiresAt };
       sendJson(res, 200, { access_token: secret, token_type: 'Bearer', ...describe(session, now) });

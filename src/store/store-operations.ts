@@ -108,8 +108,10 @@ export const addToken =
 export const removeToken =
   (id: string): StoreOperation<TokenRecord | undefined> =>
   (state) => {
-    const [removed] = state.findToken(id) ? state.removeTokens((token) => token.id === id) : [];
-    return { result: removed, changes: removed ? tokensRemoved([removed]) : [] };
+    if (!state.findToken(id)) return { result: undefined, changes: [] };
+    // Tokens whose family is this token (sessions opened with an app password) go with it.
+    const removed = state.removeTokens((token) => token.id === id || token.familyId === id);
+    return { result: removed.find((token) => token.id === id), changes: tokensRemoved(removed) };
   };
 
 export const resetTokens = (): StoreOperation<void> => (state) => ({

@@ -54,7 +54,10 @@ export interface Store {
   findToken(id: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<readonly TokenRecord[]>;
   addToken(token: TokenRecord, options?: AddTokenOptions): Promise<void>;
-  /** Resolves to the removed token, or undefined when there was none with that id. */
+  /**
+   * Resolves to the removed token, or undefined when there was none with that id. Tokens whose
+   * familyId is this token's id (sessions opened with an app password) are removed with it.
+   */
   removeToken(id: string): Promise<TokenRecord | undefined>;
   /** Removes every token and app password (not grants). */
   resetTokens(): Promise<void>;

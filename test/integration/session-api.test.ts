@@ -233,3 +233,19 @@ t.test('no secret reaches the store file', async (t) => {
   }
   t.ok(raw.includes(String(byPassword.json.session_id)), 'the reference id is');
 });
+
+t.test('revoking an app password ends the sessions opened with it', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'alice-password', { role: 'admin' });
+  const app = await gw.addAppPassword('alice', '*');
+  const other = await gw.addAppPassword('alice', '*');
+  const opened = await login(gw.url, { username: 'alice', password: app.secret });
+  const kept = await login(gw.url, { username: 'alice', password: other.secret });
+  const sessionOf = (r: typeof opened) => String((r.json as { access_token: string }).access_token);
+  const photos = async (token: string) => (await fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: `Bearer ${token}` } })).status;
+  t.equal(await photos(sessionOf(opened)), 200);
+  await gw.store.removeToken(app.record.id);
+  t.equal(await photos(sessionOf(opened)), 401, 'the session of the revoked app password ended with it');
+  t.equal(await photos(sessionOf(kept)), 200, 'the other app password\'s session lives on');
+});
