@@ -114,10 +114,11 @@ export const removeToken =
     return { result: removed.find((token) => token.id === id), changes: tokensRemoved(removed) };
   };
 
-export const resetTokens = (): StoreOperation<void> => (state) => ({
-  result: undefined,
-  changes: tokensRemoved(state.removeTokens(() => true)),
-});
+/** Pending codes and device grants go too: after a reset nothing may mint a new token. */
+export const resetTokens = (): StoreOperation<void> => (state) => {
+  state.removeGrants(() => true);
+  return { result: undefined, changes: tokensRemoved(state.removeTokens(() => true)) };
+};
 
 /** Refresh token rotation: of two exchanges of one token, in one batch or not, the second conflicts. */
 export const markTokenUsed =

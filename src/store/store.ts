@@ -59,7 +59,7 @@ export interface Store {
    * familyId is this token's id (sessions opened with an app password) are removed with it.
    */
   removeToken(id: string): Promise<TokenRecord | undefined>;
-  /** Removes every token and app password (not grants). */
+  /** Removes every token and app password, and every pending authorization or device grant. */
   resetTokens(): Promise<void>;
   /**
    * Marks an unused token used (refresh token rotation), atomically: rejects with StoreConflict
