@@ -146,7 +146,7 @@ const rm: Subcommand = {
 const reset: Subcommand = {
   name: 'reset',
   usage: '[--yes]',
-  summary: 'revoke every app password and access token',
+  summary: 'revoke every app password, access token, refresh token and session, and every pending authorization',
   details: 'Asks for confirmation on a terminal unless --yes is given.',
   options: { yes: { type: 'boolean', short: 'y' } },
   async run(ctx) {
