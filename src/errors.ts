@@ -83,6 +83,9 @@ export class MethodNotAllowed extends GatewayError {
     super(405, 'method_not_allowed', { ...o, headers: { ...o.headers, allow: allowed.join(', ') } });
   }
 }
+export class RequestTimeout extends GatewayError {
+  constructor(o: Options = {}) { super(408, 'request_timeout', { ...o, headers: { ...o.headers, connection: 'close' } }); }
+}
 export class PayloadTooLarge extends GatewayError {
   constructor(o: Options = {}) { super(413, 'payload_too_large', o); }
 }

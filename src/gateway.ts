@@ -26,6 +26,7 @@ import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js'
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { createRouter, type Endpoint } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
+import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
@@ -136,6 +137,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         if (endpoint) {
           kind = 'endpoint';
           log = { path: target.path, credential: null };
+          const deadline = setTimeout(() => {
+            sendError(res, new RequestTimeout({ description: 'The request took too long.' }), logger);
+            res.once('finish', () => req.destroy());
+          }, config.limits.endpointTimeoutMs);
+          res.once('close', () => clearTimeout(deadline));
           await endpoint({ req, res, target });
         } else {
           log = await forward(req, res, target);

@@ -128,6 +128,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Largest request body on the gateway's own endpoints (413 above). */
       bodyBytes: positiveInt.default(65_536),
+      /** Whole-request deadline on the gateway's own endpoints (408 after); proxied requests have none. */
+      endpointTimeoutMs: positiveInt.default(10_000),
       /** Largest request head (431 above). */
       headerBytes: positiveInt.max(1_048_576).default(16_384),
       /** Time to receive a request's headers (slowloris), then 408. */
