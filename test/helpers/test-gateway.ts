@@ -93,3 +93,13 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>)
 export function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
+
+/** Logs in through the session API; resolves to the session token. */
+export async function startSession(gw: { url: string }, username: string, password: string): Promise<string> {
+  const res = await fetch(`${gw.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return String(((await res.json()) as { access_token: string }).access_token);
+}

@@ -6,6 +6,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import t, { type Test } from 'tap';
+import type { Clock } from '../../src/clock.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
@@ -19,9 +20,9 @@ async function discover(gw: TestGateway): Promise<oauth.AuthorizationServer> {
   return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
 }
 
-async function setUp(t: Test) {
+async function setUp(t: Test, clock?: Clock) {
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url });
+  const gw = await startTestGateway(t, { upstream: upstream.url, ...(clock ? { clock } : {}) });
   await gw.addUser('alice', 'alice-password', { role: 'user' });
   const as = await discover(gw);
   return { upstream, gw, as };
@@ -167,11 +168,8 @@ t.test('a rotated refresh token still works within the grace window', async (t) 
 });
 
 t.test('refresh reuse outside the grace window', async (t) => {
-  const upstream = await startEchoUpstream(t);
   const clock = manualClock(Date.now());
-  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
-  await gw.addUser('alice', 'alice-password');
-  const as = await discover(gw);
+  const { gw, as } = await setUp(t, clock);
   const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos', redirectUris: [REDIRECT] });
   const { client, tokens: first } = await codeFlowTokens(gw, as, clientId, 'photos');
   const second = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure));
@@ -213,11 +211,8 @@ t.test('device authorization grant', async (t) => {
 });
 
 t.test('an expired authorization code is refused', async (t) => {
-  const upstream = await startEchoUpstream(t);
   const clock = manualClock(Date.now());
-  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
-  await gw.addUser('alice', 'alice-password');
-  const as = await discover(gw);
+  const { gw, as } = await setUp(t, clock);
   const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos', redirectUris: [REDIRECT] });
   const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
   const { res, verifier, state } = await authorize(gw, as, clientId, { scope: 'photos' });

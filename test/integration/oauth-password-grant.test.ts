@@ -8,16 +8,8 @@ import { readFile } from 'node:fs/promises';
 import t from 'tap';
 import { isAppPassword } from '../../src/credentials/secrets.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
-import { basic, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { basic, startSession, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
-async function startSession(gw: TestGateway, username: string, password: string): Promise<string> {
-  const res = await fetch(`${gw.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  return String(((await res.json()) as { access_token: string }).access_token);
-}
 
 async function postToken(gw: TestGateway, fields: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await fetch(`${gw.url}/api/v1/oauth/token`, {

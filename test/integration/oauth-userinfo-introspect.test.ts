@@ -7,7 +7,7 @@ import t from 'tap';
 import { issueCredential } from '../../src/credentials/issue-credential.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
-import { basic, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { basic, startSession, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 const basicClient = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
@@ -34,14 +34,6 @@ async function clientToken(gw: TestGateway, clientId: string, secret: string): P
   return String(((await res.json()) as { access_token: string }).access_token);
 }
 
-async function startSession(gw: TestGateway, username: string, password: string): Promise<string> {
-  const res = await fetch(`${gw.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  return String(((await res.json()) as { access_token: string }).access_token);
-}
 
 t.test('userinfo describes the user of a session, app password or user access token', async (t) => {
   const upstream = await startEchoUpstream(t);
