@@ -75,7 +75,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const routes = createRouteTable(config.routes.builtin ? defaultRouteRules : [], config.routes.rules);
   const cache = createCredentialCache({ ...config.cache, clock });
   const unsubscribe = store.onChange((change) => cache.evict(change));
-  const authenticator = createAuthenticator({ store, hasher: deps.hasher, cache, clock });
+  const metrics = createGatewayMetrics(() => cache.size);
+  const authenticator = createAuthenticator({ store, hasher: metrics.countVerifications(deps.hasher), cache, clock });
   const limiter = createFailureLimiter({
     addressBurst: config.rateLimits.addressFailureBurst,
     addressPerMinute: config.rateLimits.addressFailuresPerMinute,
@@ -87,7 +88,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const admit = createAdmitRequest(routes, authenticate);
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
-  const metrics = createGatewayMetrics(() => cache.size);
   const proxy = createUpstreamProxy(config.upstream);
   const forwardedHeaders = createForwardedHeaders({
     identityHeaders: config.identityHeaders,

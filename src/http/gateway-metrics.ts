@@ -4,10 +4,13 @@
  * whose scope allows `metrics`.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PasswordHasher } from '../credentials/password-hash.js';
 
 export interface GatewayMetrics {
   registry: Registry;
   observeRequest(kind: 'proxy' | 'endpoint', status: number, seconds: number): void;
+  /** The same hasher, counting each argon2 verification: shows that cached credentials skip it. */
+  countVerifications(hasher: PasswordHasher): PasswordHasher;
 }
 
 export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
@@ -34,11 +37,25 @@ export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
       this.set(cacheSize());
     },
   });
+  const verifications = new Counter({
+    name: 'photogate_password_verifications_total',
+    help: 'argon2 password verifications run (user passwords not found in the credential cache, sign-ins).',
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest(kind, status, seconds) {
       requests.inc({ kind, status });
       duration.observe({ kind }, seconds);
+    },
+    countVerifications(hasher) {
+      return {
+        hash: (password) => hasher.hash(password),
+        verify(passwordHash, password) {
+          verifications.inc();
+          return hasher.verify(passwordHash, password);
+        },
+      };
     },
   };
 }
