@@ -1,7 +1,8 @@
 /**
  * A real upstream for tests: it records every request it receives (method, raw URL, headers,
  * body size and digest) and answers with that record as JSON, so a test checks what the
- * upstream actually saw. `/__status/NNN` answers NNN; `/__slow/MS` answers after MS ms;
+ * upstream actually saw; a request whose body was cut off (the connection closed under it) is
+ * recorded in `aborted` instead. `/__status/NNN` answers NNN; `/__slow/MS` answers after MS ms;
  * `/__bytes/N` streams N bytes. WebSocket upgrades are accepted and echo what they receive.
  */
 import { createHash } from 'node:crypto';
@@ -21,17 +22,25 @@ export interface SeenRequest {
 export interface EchoUpstream {
   url: string;
   seen: SeenRequest[];
+  /** Requests whose body never completed: the connection was closed under them. */
+  aborted: SeenRequest[];
   last(): SeenRequest | undefined;
 }
 
 export async function startEchoUpstream(t: Test): Promise<EchoUpstream> {
   const seen: SeenRequest[] = [];
+  const aborted: SeenRequest[] = [];
   const server = createServer(async (req, res) => {
     const hash = createHash('sha256');
     let bodyBytes = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      bodyBytes += chunk.length;
-      hash.update(chunk);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        bodyBytes += chunk.length;
+        hash.update(chunk);
+      }
+    } catch {
+      aborted.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes, bodySha256: '' });
+      return;
     }
     const record: SeenRequest = {
       method: req.method ?? '',
@@ -81,5 +90,5 @@ export async function startEchoUpstream(t: Test): Promise<EchoUpstream> {
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, last: () => seen[seen.length - 1] };
+  return { url: `http://127.0.0.1:${port}`, seen, aborted, last: () => seen[seen.length - 1] };
 }
