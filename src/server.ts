@@ -1,9 +1,9 @@
 /**
  * The HTTP server around the gateway: limits Node enforces before our code runs (header size →
- * 431, header time → 408, HAZARDS H10), the connection limit (503), listening, the printed
- * address, graceful close.
- * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; the
- * upstream's idle time-out bounds a stalled one.
+ * 431, header time → 408, HAZARDS H10), the connection limit (503), the idle time-out of a
+ * request in progress (408), listening, the printed address, graceful close.
+ * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; a
+ * stalled one is ended by the idle time-out (http/limit-idle-time.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { limitConnections } from './http/limit-connections.js';
+import { limitIdleTime } from './http/limit-idle-time.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 
@@ -49,6 +50,7 @@ export async function startServer(
     insecureHTTPParser: false,
   });
   limitConnections(server, config.limits.maxConnections, deps.logger);
+  limitIdleTime(server, config.limits.idleTimeoutMs, deps.logger);
   const { host, port } = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -134,6 +134,8 @@ export const configSchema = z.strictObject({
       headerBytes: positiveInt.max(1_048_576).default(16_384),
       /** Time to receive a request's headers (slowloris), then 408. */
       headersTimeoutMs: positiveInt.default(20_000),
+      /** A request whose client sends (or reads) nothing this long is ended: 408, or closed. */
+      idleTimeoutMs: positiveInt.default(60_000),
       /** Keep-alive connections idle longer than this are closed. */
       keepAliveTimeoutMs: positiveInt.default(5_000),
       /** Connections open at once; a new one above it gets 503 and is closed. */
