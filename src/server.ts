@@ -1,7 +1,8 @@
 /**
  * The HTTP server around the gateway: limits Node enforces before our code runs (header size →
  * 431, header time → 408, HAZARDS H10), the connection limit (503), the idle time-out of a
- * request in progress (408), listening, the printed address, graceful close.
+ * request in progress (408), one valid Host (400), listening, the printed address, graceful
+ * close.
  * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; a
  * stalled one is ended by the idle time-out (http/limit-idle-time.ts).
  */
@@ -11,8 +12,10 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { checkHost } from './http/check-host.js';
 import { limitConnections } from './http/limit-connections.js';
 import { limitIdleTime } from './http/limit-idle-time.js';
+import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 
@@ -62,8 +65,16 @@ export async function startServer(
   const url = formatUrl(server.address() as AddressInfo);
   const issuer = (config.publicUrl ?? url).replace(/\/+$/, '');
   const gateway = createGateway(config, { ...deps, issuer });
-  server.on('request', gateway.handle);
-  server.on('upgrade', gateway.upgrade);
+  server.on('request', (req, res) => {
+    const refused = checkHost(req);
+    if (refused) sendError(res, refused, deps.logger);
+    else gateway.handle(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const refused = checkHost(req);
+    if (refused) sendErrorOnSocket(socket, refused, deps.logger);
+    else gateway.upgrade(req, socket, head);
+  });
 
   return {
     url,
