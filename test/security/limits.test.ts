@@ -86,6 +86,25 @@ const hostile: { name: string; status: number; request: string }[] = [
   { name: 'Transfer-Encoding: chunked, identity', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n' },
   { name: 'obs-fold header line', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nX-Folded: a\r\n Transfer-Encoding: chunked\r\n\r\n' },
   { name: 'bare LF after the request line', status: 400, request: 'GET /api/v1/status HTTP/1.1\nHost: g\r\n\r\n' },
+  // RFC 9112 §3.2: exactly one valid Host (Node keeps the first of two and passes any value on).
+  { name: 'two Host lines', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nHost: evil.example\r\nConnection: close\r\n\r\n' },
+  { name: 'two Host lines, same value', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nHost: g\r\nConnection: close\r\n\r\n' },
+  { name: 'Host with a space', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g evil.example\r\nConnection: close\r\n\r\n' },
+  { name: 'Host with a path', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g/api/v1/metrics\r\nConnection: close\r\n\r\n' },
+  { name: 'Host with userinfo', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: user@g\r\nConnection: close\r\n\r\n' },
+  { name: 'WebSocket upgrade with two Host lines', status: 400, request: 'GET /api/v1/ws HTTP/1.1\r\nHost: g\r\nHost: evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n' },
+  { name: 'HTTP/1.1 without Host', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nConnection: close\r\n\r\n' },
+  // Framing: every ambiguous body length is refused by the parser before our code runs.
+  { name: 'negative Content-Length', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: -1\r\n\r\n' },
+  { name: 'Content-Length list', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: 1, 1\r\n\r\nx' },
+  { name: 'whitespace before the colon', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length : 1\r\n\r\nx' },
+  { name: 'two Transfer-Encoding: chunked lines', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' },
+  { name: 'Transfer-Encoding not ending in chunked', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\n\r\nabc' },
+  { name: 'chunk size overflow', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nx\r\n0\r\n\r\n' },
+  { name: 'bare LF in chunked framing', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\n0\n\n' },
+  { name: 'chunk extension over 16 KiB', status: 413, request: `POST /api/v1/status HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n1;ext="${'a'.repeat(20_000)}"\r\nx\r\n0\r\n\r\n` },
+  { name: 'control character in a header name', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nX-Bad\u0001: v\r\n\r\n' },
+  { name: 'NUL in a header value', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: g\r\nX-Nul: a\u0000b\r\n\r\n' },
 ];
 
 function sendBytes(baseUrl: string, bytes: string): Promise<{ response: RawResponse; ms: number }> {
