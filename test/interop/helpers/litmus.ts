@@ -63,6 +63,8 @@ export function parseLitmus(output: string): LitmusRun {
  * Runs every litmus suite (`-k`: keep going after a failing suite) against `url`, with Basic
  * credentials when given, in `cwd` (litmus writes debug.log and child.log there). Bounded by a
  * hard time limit; resolves whatever litmus's exit status (failing tests make it non-zero).
+ * litmus takes the password only as an argument, so the throw-away app password of the test is
+ * visible in the process list while it runs.
  */
 export function runLitmus(url: string, cwd: string, credentials?: { username: string; password: string }): Promise<LitmusRun> {
   const args = ['-k', url, ...(credentials ? [credentials.username, credentials.password] : [])];
