@@ -1,14 +1,17 @@
 /**
- * The Store on one lowdb JSON file, shared by the gateway and CLI commands (PRODUCT.md "Store").
- * Reads are answered from memory; writes go through the group commit of store-file.ts, durable
- * before they resolve (HAZARDS.md H11). Unless `watch` is false, the file is polled every
- * `reloadIntervalMs` so that a token revoked by the CLI stops working here within a second.
+ * The Store on one lowdb JSON file and its journal, shared by the gateway and CLI commands
+ * (PRODUCT.md "Store"). Reads are answered from memory through indexes; writes go through the
+ * group commit of store-file.ts, durable before they resolve (HAZARDS.md H11). Unless `watch` is
+ * false, the files are polled every `reloadIntervalMs` so that a token revoked by the CLI stops
+ * working here within a second. Expired records are purged in the background (purge-expired.ts).
  * Pinned by test/unit/store/*.test.ts.
  */
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from './store.js';
+import { purgeExpired } from './purge-expired.js';
+import type { StoreFileOptions } from './store-file.js';
 import { StoreFile } from './store-file.js';
 import type { StoreOperation } from './store-operations.js';
 import * as ops from './store-operations.js';
@@ -21,26 +24,56 @@ export interface FileStoreOptions {
   reloadIntervalMs?: number;
   /** Poll for other processes' writes. Default true. */
   watch?: boolean;
+  /** Where warnings go (a torn journal line dropped, a compaction that failed). Default: process.emitWarning. */
+  warn?: (message: string) => void;
+  /**
+   * Tuning for tests and the benchmark; the defaults suit every store size. A store file of at
+   * least `journalAboveBytes` (256 KiB, ~700 tokens) takes writes in its journal; the journal is
+   * folded into it once it holds max(`compactMinBytes` (1 MiB), `compactRatio` (0.25) x the file).
+   */
+  journalAboveBytes?: number;
+  compactMinBytes?: number;
+  compactRatio?: number;
+}
+
+/** A FileStore also tells its file sizes and can be compacted on demand (tests, benchmark). */
+export interface FileStoreHandle extends Store {
+  readonly sizes: { snapshotBytes: number; journalBytes: number; seq: number };
+  compact(): Promise<void>;
 }
 
 /** Opens the store file, creating it (0600, in a 0700 directory) if missing; rejects with StoreCorrupt. */
-export async function openFileStore(options: FileStoreOptions): Promise<Store> {
-  const store = new FileStore(resolve(options.path));
+export async function openFileStore(options: FileStoreOptions): Promise<FileStoreHandle> {
+  const store = new FileStore(resolve(options.path), {
+    journalAboveBytes: options.journalAboveBytes ?? 256 * 1024,
+    compactMinBytes: options.compactMinBytes ?? 1024 * 1024,
+    compactRatio: options.compactRatio ?? 0.25,
+    warn: options.warn ?? ((message) => process.emitWarning(message, 'PhotogateStoreWarning')),
+  });
   await store.load();
   if (options.watch ?? true) store.watch(options.reloadIntervalMs ?? 250);
   return store;
 }
 
-class FileStore implements Store {
+class FileStore implements FileStoreHandle {
   readonly #path: string;
   readonly #file: StoreFile;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, options: StoreFileOptions) {
     this.#path = path;
-    this.#file = new StoreFile(path, (changes) => this.#announce(changes));
+    this.#file = new StoreFile(path, options, (changes) => this.#announce(changes));
+  }
+
+  get sizes() {
+    return this.#file.sizes;
+  }
+
+  compact(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`${this.#path}: the store is closed`));
+    return this.#file.compact();
   }
 
   load(): Promise<void> {
@@ -56,7 +89,7 @@ class FileStore implements Store {
     return this.#current().findUser(username.toLowerCase());
   }
   async listUsers() {
-    return this.#current().users;
+    return this.#current().list('users');
   }
   addUser(user: UserRecord) {
     return this.#enqueue(ops.addUser(user));
@@ -72,7 +105,7 @@ class FileStore implements Store {
     return this.#current().findClient(clientId);
   }
   async listClients() {
-    return this.#current().clients;
+    return this.#current().list('clients');
   }
   addClient(client: ClientRecord) {
     return this.#enqueue(ops.addClient(client));
@@ -94,7 +127,7 @@ class FileStore implements Store {
     return this.#current().findToken(id);
   }
   async listTokens() {
-    return this.#current().tokens;
+    return this.#current().list('tokens');
   }
   addToken(token: TokenRecord, options?: AddTokenOptions) {
     return this.#enqueue(ops.addToken(token, options));
@@ -111,8 +144,17 @@ class FileStore implements Store {
   removeTokenFamily(familyId: string) {
     return this.#enqueue(ops.removeTokenFamily(familyId));
   }
-  removeExpiredTokens(nowSeconds: number) {
-    return this.#enqueue(ops.removeExpiredTokens(nowSeconds));
+  /** The background purge: other processes' writes first, then slices and bounded batches. */
+  async removeExpiredTokens(nowSeconds: number) {
+    await this.refresh();
+    return purgeExpired(
+      {
+        state: () => this.#file.state,
+        closed: () => this.#closed,
+        enqueue: <T>(op: StoreOperation<T>) => this.#enqueue(op),
+      },
+      nowSeconds,
+    );
   }
 
   addGrant(grant: GrantRecord) {
@@ -143,7 +185,7 @@ class FileStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#file.drain();
+    await this.#file.close();
     this.#listeners.clear();
   }
 

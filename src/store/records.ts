@@ -95,8 +95,18 @@ export const grantRecord = z.object({
   lastPolledAt: epochSeconds.nullable(),
 });
 
+/**
+ * Which journal continues this snapshot, and the last journal line already in it
+ * (store-journal.ts). Absent in a store never written by a journaling photogate.
+ */
+export const snapshotJournal = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  seq: z.number().int().nonnegative(),
+});
+
 export const storeData = z.object({
   version: z.literal(1),
+  journal: snapshotJournal.optional(),
   users: z.array(userRecord),
   clients: z.array(clientRecord),
   tokens: z.array(tokenRecord),
@@ -113,6 +123,7 @@ export type UserRecord = z.infer<typeof userRecord>;
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type TokenRecord = z.infer<typeof tokenRecord>;
 export type StoreData = z.infer<typeof storeData>;
+export type SnapshotJournal = z.infer<typeof snapshotJournal>;
 
 export function emptyStoreData(): StoreData {
   return { version: 1, users: [], clients: [], tokens: [], grants: [] };

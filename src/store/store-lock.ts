@@ -1,15 +1,19 @@
 /**
- * The cross-process lock around a flush (read, apply, write): without it the gateway and a CLI
- * command writing at once would each replace the other's file and lose a write.
+ * The cross-process lock around a flush (read the journal's new lines, apply, append): without it
+ * the gateway and a CLI command writing at once would append lines with the same sequence number
+ * or replace each other's snapshot, and lose a write.
  * proper-lockfile makes `<store>.lock` with mkdir(2) and refreshes its mtime every second while
- * held; another process treats it as stale (its holder crashed) after 10 s without a refresh,
- * so a holder stuck in slow fsyncs keeps it. Waiters retry for up to 30 s, past the stale
- * timeout, so a `kill -9` in the middle of a write delays others but never blocks them.
- * If the lock is lost anyway (the refresh failed for 10 s), `beforeCommit` refuses to rename.
+ * held (on a timer; the refresh's utimes runs beside a slow fsync). Another process treats it as
+ * stale (its holder crashed) after 3 s without a refresh: proper-lockfile's floor is 2 s, and
+ * the extra second is margin for a busy machine, since no store work blocks the event loop for
+ * more than a few milliseconds any more (it used to take 10 s: a holder could block for 300 ms
+ * serialising 100,000 records). So a `kill -9` in the middle of a write delays the next writer by
+ * at most ~3 s. Waiters retry for up to 30 s. If the lock is lost anyway (the refresh failed for
+ * 3 s), `assertHeld` refuses the append or rename.
  */
 import { lock } from 'proper-lockfile';
 
-const staleMs = 10_000;
+const staleMs = 3_000;
 const refreshMs = 1_000;
 const maxWaitMs = 30_000;
 

@@ -1,54 +1,63 @@
 /**
- * Every write as an operation on a draft StoreState: it validates first and mutates only once
- * nothing can fail, so an operation that throws leaves the draft as it was and fails alone in its
- * batch. It returns its result and the changes to announce once the batch is durable.
+ * Every write as an operation on the batch's StoreDraft: it validates first and changes the draft
+ * only once nothing can fail, so an operation that throws leaves the draft as it was and fails
+ * alone in its batch. It returns its result and the changes to announce once the batch is
+ * durable. Cascades follow the state's indexes (a client's tokens, a family), so an operation
+ * costs what it touches, not the size of the store.
  * Records are checked against the file's zod schema before they go in: a bad record written
  * would make the store refuse to load (StoreCorrupt) on the next start.
  */
 import type { z } from 'zod';
 import { StoreConflict, StoreNotFound } from '../errors.js';
+import { keyOf } from './change-set.js';
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
 import { clientRecord, grantRecord, tokenRecord, userRecord } from './records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, StoreChange, UserPatch } from './store.js';
-import type { StoreState } from './store-state.js';
+import type { StoreDraft } from './store-draft.js';
 import { lower } from './store-state.js';
+import { userChanged } from './user-changed.js';
 
 export interface OperationOutcome<T> {
   result: T;
   changes: StoreChange[];
 }
-export type StoreOperation<T> = (state: StoreState) => OperationOutcome<T>;
+export type StoreOperation<T> = (draft: StoreDraft) => OperationOutcome<T>;
 
 export const addUser =
   (user: UserRecord): StoreOperation<void> =>
-  (state) => {
+  (draft) => {
     const record = check(userRecord, { ...user, username: user.username.toLowerCase() });
-    if (state.findUser(record.username)) throw new StoreConflict(`user ${record.username} already exists`);
-    state.putUser(record);
+    if (draft.findUser(record.username)) throw new StoreConflict(`user ${record.username} already exists`);
+    draft.put('users', record);
     return { result: undefined, changes: [] };
   };
 
 export const updateUser =
   (username: string, patch: UserPatch, nowSeconds: number): StoreOperation<UserRecord> =>
-  (state) => {
-    const old = requireUser(state, username.toLowerCase());
+  (draft) => {
+    const old = requireUser(draft, username.toLowerCase());
     const record = check(userRecord, { ...old, ...pick(patch, userPatchKeys), updatedAt: nowSeconds });
-    state.putUser(record);
+    draft.put('users', record);
     const changes: StoreChange[] = userChanged(old, record) ? [{ type: 'user-changed', username: old.username }] : [];
-    return { result: requireUser(state, old.username), changes };
+    return { result: requireUser(draft, old.username), changes };
   };
 
 export const removeUser =
   (username: string): StoreOperation<void> =>
-  (state) => {
-    const user = requireUser(state, username.toLowerCase());
-    state.removeUser(user.username);
-    const clients = state.removeClients((client) => client.username === user.username);
+  (draft) => {
+    const user = requireUser(draft, username.toLowerCase());
+    draft.delete('users', user.username);
+    const clients = removeAll(draft, 'clients', draft.all('clients').filter((client) => client.username === user.username));
+    const tokens = removeAll(draft, 'tokens', [
+      ...draft.tokensBy('username', user.username),
+      ...clients.flatMap((client) => draft.tokensBy('clientId', client.clientId)),
+    ]);
     const clientIds = new Set(clients.map((client) => client.clientId));
-    const ofUserOrClients = (record: { username: string | null; clientId: string | null }) =>
-      record.username === user.username || (record.clientId !== null && clientIds.has(record.clientId));
-    const tokens = state.removeTokens(ofUserOrClients);
-    state.removeGrants(ofUserOrClients);
+    removeAll(
+      draft,
+      'grants',
+      draft.all('grants').filter((grant) => grant.username === user.username || clientIds.has(grant.clientId)),
+    );
     return {
       result: undefined,
       changes: [
@@ -61,142 +70,164 @@ export const removeUser =
 
 export const addClient =
   (client: ClientRecord): StoreOperation<void> =>
-  (state) => {
+  (draft) => {
     const record = check(clientRecord, { ...client, username: lower(client.username) });
-    if (state.findClient(record.clientId)) throw new StoreConflict(`client ${record.clientId} already exists`);
-    state.putClient(record);
+    if (draft.findClient(record.clientId)) throw new StoreConflict(`client ${record.clientId} already exists`);
+    draft.put('clients', record);
     return { result: undefined, changes: [] };
   };
 
 export const updateClient =
   (clientId: string, patch: ClientPatch, nowSeconds: number): StoreOperation<ClientRecord> =>
-  (state) => {
-    const old = requireClient(state, clientId);
+  (draft) => {
+    const old = requireClient(draft, clientId);
     const record = check(clientRecord, { ...old, ...pick(patch, clientPatchKeys), updatedAt: nowSeconds });
-    state.putClient(record);
-    const ofClient = (r: { clientId: string | null }) => r.clientId === clientId;
-    if (!record.enabled) state.removeGrants(ofClient);
-    const tokens = record.enabled ? [] : state.removeTokens(ofClient);
-    return { result: requireClient(state, clientId), changes: [...clientsChanged([old]), ...tokensRemoved(tokens)] };
+    draft.put('clients', record);
+    let tokens: TokenRecord[] = [];
+    if (!record.enabled) {
+      removeAll(draft, 'grants', draft.all('grants').filter((grant) => grant.clientId === clientId));
+      tokens = removeAll(draft, 'tokens', draft.tokensBy('clientId', clientId));
+    }
+    return { result: requireClient(draft, clientId), changes: [...clientsChanged([old]), ...tokensRemoved(tokens)] };
   };
 
 export const removeClient =
   (clientId: string): StoreOperation<void> =>
-  (state) => {
-    requireClient(state, clientId);
-    return removeClientsAndTheirTokens(state, (client) => client.clientId === clientId);
+  (draft) => {
+    const client = requireClient(draft, clientId);
+    return removeClientsAndTheirTokens(draft, [client]);
   };
 
-export const resetClients = (): StoreOperation<void> => (state) => removeClientsAndTheirTokens(state, () => true);
+export const resetClients = (): StoreOperation<void> => (draft) => removeClientsAndTheirTokens(draft, draft.all('clients'));
 
 export const addToken =
   (token: TokenRecord, options: AddTokenOptions = {}): StoreOperation<void> =>
-  (state) => {
+  (draft) => {
     const record = check(tokenRecord, { ...token, username: lower(token.username) });
-    if (state.findToken(record.id)) throw new StoreConflict(`token ${record.id} already exists`);
-    if (state.findTokenByDigest(record.digest)) throw new StoreConflict(`token ${record.id}: digest already stored`);
-    state.addToken(record);
+    if (draft.findToken(record.id)) throw new StoreConflict(`token ${record.id} already exists`);
+    if (draft.findTokenByDigest(record.digest)) throw new StoreConflict(`token ${record.id}: digest already stored`);
+    draft.put('tokens', record);
     const limit = options.tokenLimitForClient ?? -1;
     if (record.clientId === null || limit < 1) return { result: undefined, changes: [] };
     // The limit is on the client's own tokens of this kind of issuance (the reference counts its
     // client_credentials tokens): a new client_credentials token never evicts refresh tokens.
-    const ofClient = state.tokens.filter((t) => t.clientId === record.clientId && t.grantType === record.grantType);
-    const evicted = new Set(ofClient.slice(0, Math.max(0, ofClient.length - limit)));
-    return { result: undefined, changes: tokensRemoved(state.removeTokens((t) => evicted.has(t))) };
+    const ofClient = draft.tokensBy('clientId', record.clientId).filter((t) => t.grantType === record.grantType);
+    const evicted = ofClient.slice(0, Math.max(0, ofClient.length - limit));
+    return { result: undefined, changes: tokensRemoved(removeAll(draft, 'tokens', evicted)) };
   };
 
 export const removeToken =
   (id: string): StoreOperation<TokenRecord | undefined> =>
-  (state) => {
-    if (!state.findToken(id)) return { result: undefined, changes: [] };
+  (draft) => {
+    const token = draft.findToken(id);
+    if (!token) return { result: undefined, changes: [] };
     // Tokens whose family is this token (sessions opened with an app password) go with it.
-    const removed = state.removeTokens((token) => token.id === id || token.familyId === id);
-    return { result: removed.find((token) => token.id === id), changes: tokensRemoved(removed) };
+    const removed = removeAll(draft, 'tokens', [token, ...draft.tokensBy('familyId', id).filter((t) => t.id !== id)]);
+    return { result: token, changes: tokensRemoved(removed) };
   };
 
 /** Pending codes and device grants go too: after a reset nothing may mint a new token. */
-export const resetTokens = (): StoreOperation<void> => (state) => {
-  state.removeGrants(() => true);
-  return { result: undefined, changes: tokensRemoved(state.removeTokens(() => true)) };
+export const resetTokens = (): StoreOperation<void> => (draft) => {
+  removeAll(draft, 'grants', draft.all('grants'));
+  return { result: undefined, changes: tokensRemoved(removeAll(draft, 'tokens', draft.all('tokens'))) };
 };
 
 /** Refresh token rotation: of two exchanges of one token, in one batch or not, the second conflicts. */
 export const markTokenUsed =
   (id: string, nowSeconds: number): StoreOperation<TokenRecord> =>
-  (state) => {
-    const token = state.findToken(id);
+  (draft) => {
+    const token = draft.findToken(id);
     if (!token) throw new StoreNotFound(`no token ${id}`);
     if (token.usedAt !== null) throw new StoreConflict(`token ${id} was used already`);
-    state.replaceToken(check(tokenRecord, { ...token, usedAt: nowSeconds }));
-    return { result: state.findToken(id) as TokenRecord, changes: [] };
+    draft.put('tokens', check(tokenRecord, { ...token, usedAt: nowSeconds }));
+    return { result: draft.findToken(id) as TokenRecord, changes: [] };
   };
 
 export const removeTokenFamily =
   (familyId: string): StoreOperation<number> =>
-  (state) => {
-    const removed = state.removeTokens((token) => token.familyId === familyId);
+  (draft) => {
+    const removed = removeAll(draft, 'tokens', draft.tokensBy('familyId', familyId));
     return { result: removed.length, changes: tokensRemoved(removed) };
   };
 
-/** Tokens and grants; grants are never cached, so only the tokens are announced. */
-export const removeExpiredTokens =
-  (nowSeconds: number): StoreOperation<number> =>
-  (state) => {
-    const removed = state.removeTokens((token) => token.expiresAt !== null && token.expiresAt <= nowSeconds);
-    const grants = state.removeGrants((grant) => grant.expiresAt <= nowSeconds);
-    return { result: removed.length + grants.length, changes: tokensRemoved(removed) };
+/**
+ * One bounded batch of the background purge (purge-expired.ts): of the tokens and grants named,
+ * those still there and expired at `nowSeconds`. Grants are never cached, so only the tokens are
+ * announced.
+ */
+export const removeExpired =
+  (tokenIds: readonly string[], grantIds: readonly string[], nowSeconds: number): StoreOperation<number> =>
+  (draft) => {
+    const expired = <R extends { expiresAt: number | null }>(record: R | undefined): record is R =>
+      record !== undefined && record.expiresAt !== null && record.expiresAt <= nowSeconds;
+    const tokens = removeAll(draft, 'tokens', tokenIds.map((id) => draft.findToken(id)).filter(expired));
+    const grants = removeAll(draft, 'grants', grantIds.map((id) => draft.findGrant(id)).filter(expired));
+    return { result: tokens.length + grants.length, changes: tokensRemoved(tokens) };
   };
 
 export const addGrant =
   (grant: GrantRecord): StoreOperation<void> =>
-  (state) => {
+  (draft) => {
     const record = check(grantRecord, { ...grant, username: lower(grant.username) });
-    if (state.findGrant(record.id)) throw new StoreConflict(`grant ${record.id} already exists`);
-    if (state.findGrantByDigest(record.digest)) throw new StoreConflict(`grant ${record.id}: digest already stored`);
-    if (record.userCodeDigest !== null && state.findGrantByUserCode(record.userCodeDigest)) {
+    if (draft.findGrant(record.id)) throw new StoreConflict(`grant ${record.id} already exists`);
+    if (draft.findGrantByDigest(record.digest)) throw new StoreConflict(`grant ${record.id}: digest already stored`);
+    if (record.userCodeDigest !== null && draft.findGrantByUserCode(record.userCodeDigest)) {
       throw new StoreConflict(`grant ${record.id}: user code already stored`);
     }
-    state.putGrant(record);
+    draft.put('grants', record);
     return { result: undefined, changes: [] };
   };
 
 /** Compare-and-set on the status: an authorization code is redeemed once however many requests race. */
 export const updateGrant =
   (id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]): StoreOperation<GrantRecord> =>
-  (state) => {
-    const old = state.findGrant(id);
+  (draft) => {
+    const old = draft.findGrant(id);
     if (!old) throw new StoreNotFound(`no grant ${id}`);
     if (!whenStatus.includes(old.status)) throw new StoreConflict(`grant ${id} is ${old.status}`);
     const next = { ...old, ...pick(patch, grantPatchKeys) };
-    state.putGrant(check(grantRecord, { ...next, username: lower(next.username) }));
-    return { result: state.findGrant(id) as GrantRecord, changes: [] };
+    draft.put('grants', check(grantRecord, { ...next, username: lower(next.username) }));
+    return { result: draft.findGrant(id) as GrantRecord, changes: [] };
   };
 
-function removeClientsAndTheirTokens(
-  state: StoreState,
-  remove: (client: ClientRecord) => boolean,
-): OperationOutcome<void> {
-  const clients = state.removeClients(remove);
+function removeClientsAndTheirTokens(draft: StoreDraft, clients: readonly ClientRecord[]): OperationOutcome<void> {
+  removeAll(draft, 'clients', clients);
   const clientIds = new Set(clients.map((client) => client.clientId));
-  const ofClients = (record: { clientId: string | null }) => record.clientId !== null && clientIds.has(record.clientId);
-  const tokens = state.removeTokens(ofClients);
-  state.removeGrants(ofClients);
+  const tokens = removeAll(
+    draft,
+    'tokens',
+    clients.flatMap((client) => draft.tokensBy('clientId', client.clientId)),
+  );
+  removeAll(draft, 'grants', draft.all('grants').filter((grant) => clientIds.has(grant.clientId)));
   return { result: undefined, changes: [...clientsChanged(clients), ...tokensRemoved(tokens)] };
 }
 
-/** Whether a change to this user must evict what was cached for them. */
-export function userChanged(old: UserRecord, next: UserRecord): boolean {
-  return old.passwordHash !== next.passwordHash || old.role !== next.role || old.webdav !== next.webdav;
+/** Deletes the records (each once) and returns them, in the order given. */
+function removeAll<R extends TokenRecord | ClientRecord | GrantRecord>(
+  draft: StoreDraft,
+  table: 'tokens' | 'clients' | 'grants',
+  records: readonly R[],
+): R[] {
+  const seen = new Set<string>();
+  const removed: R[] = [];
+  for (const record of records) {
+    const key = keyOf[table](record as never);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    draft.delete(table, key);
+    removed.push(record);
+  }
+  return removed;
 }
 
-function requireUser(state: StoreState, username: string): UserRecord {
-  const user = state.findUser(username);
+function requireUser(draft: StoreDraft, username: string): UserRecord {
+  const user = draft.findUser(username);
   if (!user) throw new StoreNotFound(`no user ${username}`);
   return user;
 }
 
-function requireClient(state: StoreState, clientId: string): ClientRecord {
-  const client = state.findClient(clientId);
+function requireClient(draft: StoreDraft, clientId: string): ClientRecord {
+  const client = draft.findClient(clientId);
   if (!client) throw new StoreNotFound(`no client ${clientId}`);
   return client;
 }

@@ -13,6 +13,8 @@ import { systemClock } from '../../../src/clock.js';
 import { openFileStore } from '../../../src/store/file-store.js';
 import type { Store, StoreChange } from '../../../src/store/store.js';
 import { makeClient, makeGrant, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
+import type { StoreMode } from '../../fixtures/store/store-modes.js';
+import { storeModes } from '../../fixtures/store/store-modes.js';
 
 function describe(change: StoreChange): string {
   if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
@@ -21,10 +23,10 @@ function describe(change: StoreChange): string {
 }
 
 /** `seed` adds to what every case starts with; the watcher has seen it all before listening. */
-async function openPair(t: Test, seed?: (writer: Store) => Promise<unknown>) {
+async function openPair(mode: StoreMode, t: Test, seed?: (writer: Store) => Promise<unknown>) {
   const path = join(t.testdir(), 'store.json');
-  const watcher = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 20 });
-  const writer = await openFileStore({ path, clock: systemClock, watch: false });
+  const watcher = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 20, ...mode.options });
+  const writer = await openFileStore({ path, clock: systemClock, watch: false, ...mode.options });
   t.teardown(async () => {
     await watcher.close();
     await writer.close();
@@ -133,65 +135,68 @@ const cases: {
     act: (s) => s.removeExpiredTokens(1500),
     expected: ['token-removed:t-expired'],
   },
-];
-for (const { name, seed, act, expected } of cases) {
-  t.test(`reload announces ${name}`, async (t) => {
-    const { watcher, writer, changes } = await openPair(t, seed);
-    await act(writer);
-    await until(() => inSync(watcher, writer));
-    await until(async () => changes.length >= expected.length);
-    await sleep(60);
-    t.same(changes, expected);
-    t.ok(await inSync(watcher, writer));
+];for (const mode of storeModes) {
+  t.test(`${mode.name} mode`, async (t) => {
+    for (const { name, seed, act, expected } of cases) {
+      t.test(`reload announces ${name}`, async (t) => {
+        const { watcher, writer, changes } = await openPair(mode, t, seed);
+        await act(writer);
+        await until(() => inSync(watcher, writer));
+        await until(async () => changes.length >= expected.length);
+        await sleep(60);
+        t.same(changes, expected);
+        t.ok(await inSync(watcher, writer));
+      });
+    }
+
+    t.test('a corrupt file found by a reload keeps the last good data; a good file recovers', async (t) => {
+      const { path, watcher, writer, changes } = await openPair(mode, t);
+      await writeFile(path, 'null');
+      await sleep(100);
+      t.equal((await watcher.listTokens()).length, 3, 'still serving the last good data');
+      t.same(changes, []);
+      await t.rejects(writer.addToken(makeToken('refused')), { name: 'StoreCorrupt' });
+      const other = join(t.testdirName, 'good.json');
+      const good = await openFileStore({ path: other, clock: systemClock, watch: false, ...mode.options });
+      await good.addToken(makeToken('t-b', { username: 'bob' }));
+      await good.close();
+      await rename(other, path);
+      await until(async () => (await watcher.listTokens()).length === 1);
+      t.same(changes, [
+        'user-changed:alice',
+        'user-changed:bob',
+        'client-changed:ca',
+        'client-changed:cb',
+        'token-removed:t-alice',
+        'token-removed:t-ca',
+      ]);
+      await writer.addToken(makeToken('after'));
+      await until(async () => (await watcher.findToken('after')) !== undefined);
+    });
+
+    t.test('a write by this store after another store wrote keeps both writes', async (t) => {
+      const { watcher, writer } = await openPair(mode, t);
+      await writer.addToken(makeToken('from-writer'));
+      await watcher.addToken(makeToken('from-watcher'));
+      t.ok(await watcher.findToken('from-writer'), 'the flush reloaded before applying');
+      await writer.addToken(makeToken('again'));
+      t.same(
+        (await writer.listTokens()).map((x) => x.id),
+        ['t-alice', 't-ca', 't-b', 'from-writer', 'from-watcher', 'again'],
+      );
+    });
+
+    t.test('a store file deleted under a running store loses nothing', async (t) => {
+      const path = join(t.testdir(), 'store.json');
+      const store = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 50, ...mode.options });
+      t.teardown(() => store.close());
+      await store.addUser(makeUser('alice'));
+      await rm(path);
+      await sleep(150);
+      t.ok(await store.findUser('alice'), 'still known after the file vanished');
+      await store.addUser(makeUser('bob'));
+      const file = JSON.parse(await readFile(path, 'utf8')) as { users: { username: string }[] };
+      t.same(file.users.map((u) => u.username).sort(), ['alice', 'bob'], 'the next write puts everything back');
+    });
   });
 }
-
-t.test('a corrupt file found by a reload keeps the last good data; a good file recovers', async (t) => {
-  const { path, watcher, writer, changes } = await openPair(t);
-  await writeFile(path, 'null');
-  await sleep(100);
-  t.equal((await watcher.listTokens()).length, 3, 'still serving the last good data');
-  t.same(changes, []);
-  await t.rejects(writer.addToken(makeToken('refused')), { name: 'StoreCorrupt' });
-  const other = join(t.testdirName, 'good.json');
-  const good = await openFileStore({ path: other, clock: systemClock, watch: false });
-  await good.addToken(makeToken('t-b', { username: 'bob' }));
-  await good.close();
-  await rename(other, path);
-  await until(async () => (await watcher.listTokens()).length === 1);
-  t.same(changes, [
-    'user-changed:alice',
-    'user-changed:bob',
-    'client-changed:ca',
-    'client-changed:cb',
-    'token-removed:t-alice',
-    'token-removed:t-ca',
-  ]);
-  await writer.addToken(makeToken('after'));
-  await until(async () => (await watcher.findToken('after')) !== undefined);
-});
-
-t.test('a write by this store after another store wrote keeps both writes', async (t) => {
-  const { watcher, writer } = await openPair(t);
-  await writer.addToken(makeToken('from-writer'));
-  await watcher.addToken(makeToken('from-watcher'));
-  t.ok(await watcher.findToken('from-writer'), 'the flush reloaded before applying');
-  await writer.addToken(makeToken('again'));
-  t.same(
-    (await writer.listTokens()).map((x) => x.id),
-    ['t-alice', 't-ca', 't-b', 'from-writer', 'from-watcher', 'again'],
-  );
-});
-
-t.test('a store file deleted under a running store loses nothing', async (t) => {
-  const path = join(t.testdir(), 'store.json');
-  const store = await openFileStore({ path, clock: systemClock, reloadIntervalMs: 50 });
-  t.teardown(() => store.close());
-  await store.addUser(makeUser('alice'));
-  await rm(path);
-  await sleep(150);
-  t.ok(await store.findUser('alice'), 'still known after the file vanished');
-  await store.addUser(makeUser('bob'));
-  const file = JSON.parse(await readFile(path, 'utf8')) as { users: { username: string }[] };
-  t.same(file.users.map((u) => u.username).sort(), ['alice', 'bob'], 'the next write puts everything back');
-});
