@@ -21,6 +21,7 @@ import { createCredentialCache } from './credentials/credential-cache.js';
 import { limitPasswordChecks } from './credentials/limit-password-checks.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { clientAddress } from './http/client-address.js';
+import { continueIfExpected } from './http/continue-if-expected.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
@@ -111,6 +112,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   async function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<RequestLog> {
     const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
     authorizeDestination(req, routes, principal);
+    continueIfExpected(req, res);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     proxy.web(req, res, target, (error) => sendError(res, error, logger));
     return {
@@ -142,6 +144,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
             res.once('finish', () => req.destroy());
           }, config.limits.endpointTimeoutMs);
           res.once('close', () => clearTimeout(deadline));
+          continueIfExpected(req, res);
           await endpoint({ req, res, target });
         } else {
           log = await forward(req, res, target);

@@ -70,6 +70,9 @@ export async function startServer(
     if (refused) sendError(res, refused, deps.logger);
     else gateway.handle(req, res);
   });
+  // Not answered by Node before any check: the gateway sends 100 Continue once it takes the
+  // request (http/continue-if-expected.ts).
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('upgrade', (req, socket, head) => {
     const refused = checkHost(req);
     if (refused) sendErrorOnSocket(socket, refused, deps.logger);
