@@ -2,11 +2,17 @@
  * litmus, the WebDAV server test suite, twice against each upstream: directly, then through a
  * `photogate start` process with a username and an app password (Basic). Every litmus test that
  * passes directly must pass through the gateway: COPY/MOVE with a `Destination` on the
- * gateway's address, lock tokens in `If` headers, `Expect: 100-continue` uploads (HAZARDS H6),
- * properties, unicode names. Upstreams: Apache 2.4 mod_dav (passes all 104 directly) and
- * `rclone serve webdav` (passes about 72; the rest are rclone's own gaps, e.g. no dead
- * properties, no shared locks).
+ * gateway's address, lock tokens in `If` headers, properties, unicode names. Upstreams: Apache
+ * 2.4 mod_dav (passes all 104 directly) and `rclone serve webdav` (passes about 72; the rest are
+ * rclone's own gaps, e.g. no dead properties, no shared locks).
+ *
+ * Apache's access log shows what arrived upstream: never the app password. litmus's `expect100`
+ * sends no credential at all, so through the gateway it gets 401 and reaches nothing; curl
+ * uploads with `Expect: 100-continue` and the app password instead (HAZARDS H6).
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startRcloneServe } from '../helpers/rclone.js';
@@ -23,8 +29,19 @@ function summarize(run: LitmusRun): string {
   return `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped of ${run.outcomes.size}`;
 }
 
-/** litmus directly against `upstream`, then through a gateway in front of it; compares the two. */
-async function directAndThroughGateway(t: Test, name: string, upstream: string, dir: string, minimumDirect: number) {
+/**
+ * litmus directly against `upstream`, then through a gateway in front of it; compares the two.
+ * With `upstreamLog` (what the upstream received, one line per request), also checks what the
+ * litmus run through the gateway delivered upstream.
+ */
+async function directAndThroughGateway(
+  t: Test,
+  name: string,
+  upstream: string,
+  dir: string,
+  minimumDirect: number,
+  upstreamLog?: () => Promise<string[]>,
+): Promise<{ gatewayUrl: string; appPassword: string }> {
   const direct = await runLitmus(`${upstream}/`, dir);
   t.comment(`litmus directly against ${name}: ${summarize(direct)}`);
   t.equal(direct.passed.length, direct.summaryPassed, 'every pass litmus counted directly was parsed');
@@ -42,6 +59,7 @@ async function directAndThroughGateway(t: Test, name: string, upstream: string, 
   t.match(anonymous.headers.get('www-authenticate'), /^Basic /, 'with a Basic challenge, so litmus sends the app password');
   await anonymous.arrayBuffer();
 
+  const logged = (await upstreamLog?.())?.length ?? 0;
   const through = await runLitmus(`${gw.url}/`, dir, { username: 'alice', password: appPassword });
   t.comment(`litmus through photogate in front of ${name}: ${summarize(through)}`);
   t.equal(through.passed.length, through.summaryPassed, 'every pass litmus counted through the gateway was parsed');
@@ -57,6 +75,30 @@ async function directAndThroughGateway(t: Test, name: string, upstream: string, 
     'the same tests warn both ways (the gateway changes no status code litmus checks)',
     { direct: Object.fromEntries(direct.warnings), through: Object.fromEntries(through.warnings) },
   );
+
+  if (upstreamLog) {
+    const received = (await upstreamLog()).slice(logged);
+    t.ok(received.length > 100, `${name} logged the ${received.length} requests litmus made through the gateway`);
+    t.same(received.filter((line) => !/ auth=- user=alice /.test(line)), [], 'every one without the app password, as alice');
+    t.notOk(
+      received.some((line) => line.startsWith('PUT /litmus/expect100 ')),
+      "litmus's expect100 request, sent without a credential, never reached the upstream",
+    );
+  }
+  return { gatewayUrl: gw.url, appPassword };
+}
+
+/** curl uploads `file` with `Expect: 100-continue`; the credential goes in a config on stdin, not the argument list. */
+function curlUpload(url: string, file: string, username: string, password: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      tools.curl.command,
+      ['-fsS', '-v', '-K', '-', '-H', 'Expect: 100-continue', '-T', file, url],
+      { timeout: 30_000, encoding: 'utf8' },
+      (error, _stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr }),
+    );
+    child.stdin?.end(`user = "${username}:${password}"\n`);
+  });
 }
 
 t.test('Apache mod_dav: litmus directly and through photogate', async (t) => {
@@ -64,7 +106,21 @@ t.test('Apache mod_dav: litmus directly and through photogate', async (t) => {
   t.comment(await requireTool(tools.apache2));
   const dir = t.testdir({ apache: { dav: {} }, gateway: {} });
   const apache = await startApacheWebdav(t, join(dir, 'apache'), join(dir, 'apache', 'dav'));
-  await directAndThroughGateway(t, 'Apache mod_dav', apache.origin, dir, 104);
+  const { gatewayUrl, appPassword } = await directAndThroughGateway(t, 'Apache mod_dav', apache.origin, dir, 104, apache.accessLog);
+
+  t.comment(await requireTool(tools.curl));
+  const content = randomBytes(256 * 1024);
+  await writeFile(join(dir, 'upload.bin'), content);
+  const logged = (await apache.accessLog()).length;
+  const upload = await curlUpload(`${gatewayUrl}/expect%20upload.bin`, join(dir, 'upload.bin'), 'alice', appPassword);
+  t.equal(upload.code, 0, 'curl uploads through the gateway with Expect: 100-continue', { stderr: upload.stderr });
+  t.match(upload.stderr, /^< HTTP\/1\.1 100 Continue\r?$/m, 'curl was told to send the body (100 Continue)');
+  // Whether the expectation travels on is the gateway's choice (RFC 9110 §10.1.1); the header
+  // rewrite must happen either way (HAZARDS H6).
+  const received = (await apache.accessLog()).slice(logged);
+  t.match(received, [/^PUT \/expect upload\.bin auth=- user=alice expect=/], 'Apache got one PUT, as alice, without the app password');
+  t.equal(received.length, 1, 'and nothing else');
+  t.ok(content.equals(await readFile(join(dir, 'apache', 'dav', 'expect upload.bin'))), 'and every byte of the body');
 });
 
 t.test('rclone serve webdav: litmus directly and through photogate', async (t) => {

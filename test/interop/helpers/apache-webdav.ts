@@ -19,6 +19,11 @@ export interface ApacheWebdav {
   /** http://127.0.0.1:PORT */
   origin: string;
   output(): string;
+  /**
+   * Apache's access log so far, one line per request: `METHOD PATH auth=... user=...
+   * expect=...` (`-` for an absent header), so a test sees what reached the upstream.
+   */
+  accessLog(): Promise<string[]>;
 }
 
 function apacheConfig(dir: string, root: string, port: number): string {
@@ -30,6 +35,8 @@ PidFile ${dir}/httpd.pid
 Mutex file:${dir} default
 ErrorLog ${dir}/error.log
 LogLevel warn
+LogFormat "%m %U auth=%{Authorization}i user=%{X-Forwarded-User}i expect=%{Expect}i" upstream
+CustomLog ${dir}/access.log upstream
 LoadModule mpm_event_module modules/mod_mpm_event.so
 LoadModule authz_core_module modules/mod_authz_core.so
 LoadModule mime_module modules/mod_mime.so
@@ -65,6 +72,7 @@ export async function startApacheWebdav(t: Test, dir: string, root: string): Pro
         (await readFile(join(dir, 'httpd.pid'), 'utf8').catch(() => '')).trim() === String(child.pid) &&
         (await answers(`${origin}/`, { method: 'OPTIONS' })),
     });
-    return { origin, output: daemon.output };
+    const accessLog = async () => (await readFile(join(dir, 'access.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    return { origin, output: daemon.output, accessLog };
   });
 }
