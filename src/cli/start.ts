@@ -5,7 +5,7 @@
  * interface); logs go to stderr.
  */
 import { parseArgs } from 'node:util';
-import { nowSeconds, systemClock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import { createPasswordHasher } from '../credentials/password-hash.js';
 import { UsageError } from '../errors.js';
@@ -13,6 +13,7 @@ import { createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { openFileStore } from '../store/file-store.js';
+import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
 
 const help = `Usage: photogate start [options]
@@ -30,9 +31,6 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
 On first start with an empty store an admin account is created: its password is
 $PHOTOGATE_ADMIN_PASSWORD or admin.password if set, otherwise generated and printed once.
 `;
-
-/** How often expired tokens are removed from the store. */
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 export const startCommand: Command = {
   name: 'start',
@@ -70,7 +68,12 @@ export const startCommand: Command = {
     const logger = createLogger(config.log.level);
     const clock = systemClock;
     const hasher = createPasswordHasher();
-    const store = await openFileStore({ path: config.store.path, clock, reloadIntervalMs: config.store.reloadIntervalMs });
+    const store = await openFileStore({
+      path: config.store.path,
+      clock,
+      reloadIntervalMs: config.store.reloadIntervalMs,
+      warn: (message) => logger.warn(message),
+    });
 
     // Bind first: a generated admin password must not be printed by a start that then fails.
     const running = await startServer(config, { store, clock, hasher, logger });
@@ -86,9 +89,8 @@ export const startCommand: Command = {
     logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: config.store.path, issuer: running.issuer }, 'started');
     io.stdout.write(`listening on ${running.url}\n`);
 
-    const purge = setInterval(() => {
-      store.removeExpiredTokens(nowSeconds(clock)).catch((error) => logger.error({ err: error }, 'purge failed'));
-    }, PURGE_INTERVAL_MS).unref();
+    // Expired tokens, codes and refresh tokens go in the background, in bounded batches.
+    const purge = schedulePurge(store, clock, logger);
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
@@ -98,9 +100,10 @@ export const startCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    clearInterval(purge);
+    const purgeStopped = purge.stop();
     await running.close();
     await store.close();
+    await purgeStopped;
     logger.flush();
     return 0;
   },

@@ -32,7 +32,7 @@ export async function purgeExpired(target: PurgeTarget, nowSeconds: number): Pro
   let tokenIds: string[] = [];
   let grantIds: string[] = [];
   const removeFound = async () => {
-    if (tokenIds.length + grantIds.length === 0) return;
+    if (tokenIds.length + grantIds.length === 0 || target.closed()) return;
     const batch = removeExpired(tokenIds, grantIds, nowSeconds);
     tokenIds = [];
     grantIds = [];

@@ -21,6 +21,7 @@
  * also gives the error for a corrupt one.
  */
 import type { TableName, TableRecords } from './change-set.js';
+import { isPlainTokenRecord } from './check-token-record.js';
 import { recordSchemas, tableNames } from './change-set.js';
 import type { SnapshotJournal } from './records.js';
 import { snapshotJournal } from './records.js';
@@ -126,6 +127,7 @@ export class SnapshotLineReader {
     } catch {
       throw new NotLineLayout(`line ${n}`);
     }
+    if (table === 'tokens' && isPlainTokenRecord(json)) return this.#onRecord('tokens', json);
     const parsed = recordSchemas[table].safeParse(json);
     if (!parsed.success) throw new NotLineLayout(`line ${n}`);
     this.#onRecord(table, parsed.data as TableRecords[typeof table]);

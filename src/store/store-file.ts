@@ -86,6 +86,8 @@ export class StoreFile {
   #journal: StoreJournal;
   /** The snapshot in place as last read or written here; undefined when it was deleted. */
   #snapshot: FileIdentity | undefined;
+  /** Its size as last known, kept when the file vanishes: it decides how the next write is made. */
+  #snapshotBytes = 0;
   /** A snapshot found corrupt by a poll: not read again until it changes. */
   #corrupt: FileIdentity | undefined;
   #lock: HeldLock | undefined;
@@ -110,7 +112,7 @@ export class StoreFile {
 
   /** Sizes for the benchmark and tests: snapshot and journal bytes, and the sequence number reached. */
   get sizes(): { snapshotBytes: number; journalBytes: number; seq: number } {
-    return { snapshotBytes: this.#snapshot?.size ?? 0, journalBytes: this.#journal.bytes, seq: this.#at.seq };
+    return { snapshotBytes: this.#snapshotBytes, journalBytes: this.#journal.bytes, seq: this.#at.seq };
   }
 
   /** Reads (or creates) the snapshot and its journal; throws StoreCorrupt. */
@@ -220,8 +222,11 @@ export class StoreFile {
   /** Makes the batch durable, then current. The lock is held and the journal read to its end. */
   async #commit(changes: ChangeSet): Promise<void> {
     const seq = this.#at.seq + 1;
-    const lineage = this.#at.lineage;
-    if (this.#journalMode() && lineage !== undefined) {
+    if (this.#journalMode()) {
+      // A store file that names no journal (written by an older photogate) or that vanished is
+      // first rewritten from what is held, a slice at a time: then the batch is a journal line.
+      if (this.#at.lineage === undefined || this.#snapshot === undefined) await this.#rewriteSnapshot(this.#at.state);
+      const lineage = this.#at.lineage as string;
       if (this.#journal.id !== lineage) await this.#journal.replace(lineage, Buffer.alloc(0), undefined, this.#assertLocked);
       const dropped = await this.#journal.dropIncompleteTail();
       if (dropped > 0) {
@@ -235,18 +240,26 @@ export class StoreFile {
       this.#at.seq = seq;
       return;
     }
-    // A small store is rewritten whole, the journal (holding only older lines) removed.
+    // A small store is rewritten whole (copying it costs less than the write), and the journal,
+    // holding only lines the new file holds too, removed.
     const next = this.#at.state.clone();
     next.apply(changes);
-    const nextLineage = lineage ?? randomBytes(16).toString('hex');
-    const temp = await writeSnapshotTemp(this.#path, recordsOf(next), { id: nextLineage, seq });
-    await commitSnapshot(temp, this.#path, this.#assertLocked);
+    await this.#rewriteSnapshot(next, seq);
     await this.#journal.close();
     await unlink(this.#journal.path).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
-    this.#at = { state: next, lineage: nextLineage, seq };
+    this.#at = { state: next, lineage: this.#at.lineage, seq };
+  }
+
+  /** Writes `state` as the store file, at sequence `seq`, naming the journal (a new one if there was none). */
+  async #rewriteSnapshot(state: StoreState, seq = this.#at.seq): Promise<void> {
+    const lineage = this.#at.lineage ?? randomBytes(16).toString('hex');
+    const temp = await writeSnapshotTemp(this.#path, recordsOf(state), { id: lineage, seq });
+    await commitSnapshot(temp, this.#path, this.#assertLocked);
+    this.#at.lineage = lineage;
     this.#snapshot = temp.identity;
+    this.#snapshotBytes = temp.identity.size;
   }
 
   readonly #assertLocked = (): void => {
@@ -255,7 +268,7 @@ export class StoreFile {
   };
 
   #journalMode(): boolean {
-    return this.#snapshot !== undefined && this.#snapshot.size >= this.#options.journalAboveBytes;
+    return this.#snapshotBytes >= this.#options.journalAboveBytes;
   }
 
   /**
@@ -283,6 +296,7 @@ export class StoreFile {
     if (!locked && sameIdentity(peek.identity, this.#corrupt)) return;
     if (peek.journal && peek.journal.id === this.#at.lineage && peek.journal.seq <= this.#at.seq) {
       this.#snapshot = peek.identity;
+      this.#snapshotBytes = peek.identity.size;
       return;
     }
     await this.#reloadAll();
@@ -346,12 +360,13 @@ export class StoreFile {
     this.#journal = journal;
     this.#at = at;
     this.#snapshot = loaded.identity;
+    this.#snapshotBytes = loaded.identity.size;
     this.#announce(changes);
   }
 
   #maybeCompact(): void {
     if (this.#compacting || this.#closed || !this.#journalMode() || Date.now() < this.#compactNotBefore) return;
-    const due = Math.max(this.#options.compactMinBytes, this.#options.compactRatio * (this.#snapshot?.size ?? 0));
+    const due = Math.max(this.#options.compactMinBytes, this.#options.compactRatio * this.#snapshotBytes);
     if (this.#journal.bytes < due) return;
     this.#compacting = this.#compact()
       .catch((error: unknown) => {
@@ -396,6 +411,7 @@ export class StoreFile {
           await commitSnapshot(temp, this.#path, this.#assertLocked);
           committed = true;
           this.#snapshot = temp.identity;
+          this.#snapshotBytes = temp.identity.size;
           await this.#journal.replace(lineage, carried, this.#at.seq, this.#assertLocked);
         } finally {
           await this.#lock?.release().catch(() => undefined);

@@ -34,9 +34,26 @@ export class StoreState {
   /** Adds a record read from a snapshot file; a key seen twice makes the file StoreCorrupt. */
   insertLoaded<T extends TableName>(table: T, record: TableRecords[T], path: string): void {
     const frozen = freezeRecord(table, record);
-    const duplicate = this.#duplicateKey(table, frozen);
-    if (duplicate) throw new StoreCorrupt(`${path}: duplicate ${duplicate}`);
+    // One map operation per index instead of a lookup and an insert: a key already there does
+    // not grow its map. A store with a duplicate is refused whole, so what was set is dropped.
+    const sizes = [this.#tables[table].size, this.#tokenIdByDigest.size, this.#grantIdByDigest.size, this.#grantIdByUserCode.size];
     this.#set(table, frozen);
+    const duplicate = (what: string, key: string | null) =>
+      new StoreCorrupt(`${path}: duplicate ${what} ${JSON.stringify(key)}`);
+    if (this.#tables[table].size === sizes[0]) {
+      const what = { users: 'username', clients: 'client id', tokens: 'token id', grants: 'grant id' }[table];
+      throw duplicate(what, keyOf[table](frozen));
+    }
+    if (table === 'tokens' && this.#tokenIdByDigest.size === sizes[1]) {
+      throw duplicate('token digest', (frozen as TokenRecord).digest);
+    }
+    if (table === 'grants') {
+      const grant = frozen as GrantRecord;
+      if (this.#grantIdByDigest.size === sizes[2]) throw duplicate('grant digest', grant.digest);
+      if (grant.userCodeDigest !== null && this.#grantIdByUserCode.size === sizes[3]) {
+        throw duplicate('grant user code digest', grant.userCodeDigest);
+      }
+    }
   }
 
   get<T extends TableName>(table: T, key: string): TableRecords[T] | undefined {
@@ -128,24 +145,6 @@ export class StoreState {
       for (const record of this.values(table)) copy.#set(table, record);
     }
     return copy;
-  }
-
-  #duplicateKey<T extends TableName>(table: T, record: TableRecords[T]): string | undefined {
-    const key = keyOf[table](record);
-    const name = { users: 'username', clients: 'client id', tokens: 'token id', grants: 'grant id' }[table];
-    if (this.#tables[table].has(key)) return `${name} ${JSON.stringify(key)}`;
-    if (table === 'tokens') {
-      const { digest } = record as TokenRecord;
-      if (this.#tokenIdByDigest.has(digest)) return `token digest ${JSON.stringify(digest)}`;
-    }
-    if (table === 'grants') {
-      const { digest, userCodeDigest } = record as GrantRecord;
-      if (this.#grantIdByDigest.has(digest)) return `grant digest ${JSON.stringify(digest)}`;
-      if (userCodeDigest !== null && this.#grantIdByUserCode.has(userCodeDigest)) {
-        return `grant user code digest ${JSON.stringify(userCodeDigest)}`;
-      }
-    }
-    return undefined;
   }
 
   /**

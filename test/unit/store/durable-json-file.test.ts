@@ -59,13 +59,55 @@ t.test('each write makes a new inode and records its identity', async (t) => {
   t.same(file.identity, { ino: after.ino, size: after.size, mtimeMs: after.mtimeMs });
 });
 
+t.test('the file is written one record per line, naming its journal first', async (t) => {
+  const path = join(t.testdir(), 'store.json');
+  await new DurableJsonFile(path).write({ ...sample, journal: { id: 'ef'.repeat(16), seq: 7 } });
+  const text = await readFile(path, 'utf8');
+  t.same(text.split('\n'), [
+    `{"version":1,"journal":{"id":"${'ef'.repeat(16)}","seq":7},`,
+    '"users":[',
+    JSON.stringify(sample.users[0]),
+    '],',
+    '"clients":[',
+    JSON.stringify(sample.clients[0]),
+    '],',
+    '"tokens":[',
+    JSON.stringify(sample.tokens[0]),
+    '],',
+    '"grants":[',
+    JSON.stringify(sample.grants[0]),
+    ']}',
+    '',
+  ]);
+  t.same(JSON.parse(text), { ...sample, journal: { id: 'ef'.repeat(16), seq: 7 } }, 'it is plain JSON');
+  t.same(await new DurableJsonFile(path).read(), { ...sample, journal: { id: 'ef'.repeat(16), seq: 7 } });
+});
+
+t.test('a store in another JSON layout (an older photogate, an editor) loads', async (t) => {
+  const two = { ...sample, tokens: [makeToken('t1'), makeToken('t2')] };
+  for (const text of [JSON.stringify(two, null, 2), JSON.stringify(two), ` ${JSON.stringify(two)}\n\n`]) {
+    const dir = t.testdir({ 'store.json': text });
+    t.same(await new DurableJsonFile(join(dir, 'store.json')).read(), two);
+  }
+});
+
 t.test('a UTF-8 byte order mark is tolerated', async (t) => {
   const dir = t.testdir({ 'store.json': `\uFEFF${JSON.stringify(sample)}` });
   t.same(await new DurableJsonFile(join(dir, 'store.json')).read(), sample);
 });
 
 const good = JSON.stringify(sample);
+const lineLayout = (users: string) =>
+  `{"version":1,\n"users":[\n${users}\n],\n"clients":[\n],\n"tokens":[\n],\n"grants":[\n]}\n`;
+const user = JSON.stringify(makeUser('a'));
 const corruptCases: { name: string; content: string | Buffer }[] = [
+  { name: 'a trailing comma in the line layout', content: lineLayout(`${user},`) },
+  { name: 'two records without a comma in the line layout', content: lineLayout(`${user}\n${user.replace('"a"', '"b"')}`) },
+  { name: 'a line layout cut short', content: lineLayout(user).slice(0, -20) },
+  {
+    name: 'a journal pointer that is not one',
+    content: lineLayout(user).replace('{"version":1,', '{"version":1,"journal":{"id":"x","seq":1},'),
+  },
   { name: 'null', content: 'null' },
   { name: 'an array', content: '[]' },
   { name: 'an empty object', content: '{}' },

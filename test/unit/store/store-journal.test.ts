@@ -37,7 +37,8 @@ async function openJournaled(t: Test, path: string, options: Partial<FileStoreOp
 async function journaledStore(t: Test, count: number, directory?: string) {
   const path = directory === undefined ? join(t.testdir(), 'store.json') : join(t.testdirName, directory, 'store.json');
   const { store, warnings } = await openJournaled(t, path);
-  await store.addUser(makeUser('alice')); // the first write names the journal in the store file
+  // The first write rewrites the store file to name its journal, then goes to the journal (1).
+  await store.addUser(makeUser('alice'));
   for (let i = 0; i < count; i++) await store.addToken(makeToken(`t${i}`));
   return { path, journal: `${path}.journal`, store, warnings };
 }
@@ -69,10 +70,10 @@ t.test('a write appends one line to the journal and leaves the store file as it 
   t.match(text.split('\n')[0], /^\{"journal":"[0-9a-f]{32}"\}$/, 'the first line names the journal');
   t.same(
     (await dataLines(journal)).map((line) => decodeChangeLine(line).seq),
-    [2, 3, 4],
-    'one numbered line per write, after the write that named it (1)',
+    [1, 2, 3, 4],
+    'one numbered line per write',
   );
-  t.same(JSON.parse(await readFile(path, 'utf8')).journal.seq, 1, 'the store file holds writes up to 1');
+  t.same(JSON.parse(await readFile(path, 'utf8')).journal.seq, 0, 'the store file holds none of them');
   t.same(await tokenIds(t, path), ['kept'], 'a restart reads the store file and the journal');
 });
 
@@ -108,7 +109,7 @@ for (const { name, tail } of tornTails) {
     const lines = await dataLines(journal);
     t.same(
       lines.map((line) => decodeChangeLine(line).seq),
-      [2, 3, 4],
+      [1, 2, 3, 4],
       'the new line follows the last complete one',
     );
     t.same(await tokenIds(t, path), ['t0', 't1', 'after']);
@@ -118,18 +119,18 @@ for (const { name, tail } of tornTails) {
 const line = (seq: number, id: string) =>
   `${JSON.stringify({ seq, put: { tokens: [makeToken(id)] }, delete: {} })}\n`;
 const corruptJournals: { name: string; edit: (text: string) => string; line: number }[] = [
-  { name: 'a line that is not JSON, followed by a good one', edit: (x) => `${x}{"seq":3,\n${line(4, 'x')}`, line: 3 },
+  { name: 'a line that is not JSON, followed by a good one', edit: (x) => `${x}{"seq":3,\n${line(4, 'x')}`, line: 4 },
   {
     name: 'a line whose record is not a token',
     edit: (x) => `${x}${JSON.stringify({ seq: 3, put: { tokens: [{ id: 'x' }] } })}\n`,
-    line: 3,
+    line: 4,
   },
-  { name: 'an unknown table', edit: (x) => `${x}${JSON.stringify({ seq: 3, put: { sessions: [] } })}\n`, line: 3 },
-  { name: 'a line without a sequence number', edit: (x) => `${x}${JSON.stringify({ put: {} })}\n`, line: 3 },
-  { name: 'a sequence number skipped', edit: (x) => `${x}${line(4, 'x')}`, line: 3 },
-  { name: 'a sequence number repeated (two writers)', edit: (x) => `${x}${line(2, 'x')}`, line: 3 },
+  { name: 'an unknown table', edit: (x) => `${x}${JSON.stringify({ seq: 3, put: { sessions: [] } })}\n`, line: 4 },
+  { name: 'a line without a sequence number', edit: (x) => `${x}${JSON.stringify({ put: {} })}\n`, line: 4 },
+  { name: 'a sequence number skipped', edit: (x) => `${x}${line(4, 'x')}`, line: 4 },
+  { name: 'a sequence number repeated (two writers)', edit: (x) => `${x}${line(2, 'x')}`, line: 4 },
   { name: 'a first line that does not name a journal', edit: (x) => `{"journal":"nope"}\n${x.split('\n').slice(1).join('\n')}`, line: 1 },
-  { name: 'invalid UTF-8', edit: (x) => `${x}{"seq":3,"x":"\udc00"}\n`, line: 3 },
+  { name: 'invalid UTF-8', edit: (x) => `${x}{"seq":3,"x":"\udc00"}\n`, line: 4 },
 ];
 for (const { name, edit, line: lineNumber } of corruptJournals) {
   t.test(`a journal with ${name} is StoreCorrupt naming it and the line, and stays untouched`, async (t) => {
