@@ -6,7 +6,8 @@
  *
  * Socket-level, so the hot path costs no timer of its own: `server.timeout` makes Node arm one
  * idle timer per connection, which every byte read or written refreshes, and re-arm it when the
- * next request on a kept-alive connection starts. When it fires, the stalled party decides:
+ * next request on a kept-alive connection starts. When it fires (and still nothing was read a
+ * tenth of the time-out later, at most 1 s: see below), the stalled party decides:
  * - the request body is incomplete and the client sent nothing for `idleTimeoutMs` → 408 if no
  *   response has started (RFC 9110 §15.5.9), else the connection is destroyed; either way the
  *   connection closes, so the forwarder aborts the upstream request as for a client gone away;
@@ -47,6 +48,7 @@ function isUnread(socket: Socket, res: ServerResponse): boolean {
 
 export function limitIdleTime(server: Server, idleTimeoutMs: number, logger: Logger): void {
   server.timeout = idleTimeoutMs;
+  const graceMs = Math.min(1000, Math.ceil(idleTimeoutMs / 10));
   const exchanges = new WeakMap<Socket, Exchange>();
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     exchanges.set(req.socket, { req, res });
@@ -55,13 +57,7 @@ export function limitIdleTime(server: Server, idleTimeoutMs: number, logger: Log
     socket.setTimeout(0);
   });
 
-  server.on('timeout', (socket: Socket) => {
-    const exchange = exchanges.get(socket);
-    if (exchange === undefined || exchange.res.writableFinished) {
-      socket.destroy();
-      return;
-    }
-    const { req, res } = exchange;
+  function endStalled(socket: Socket, { req, res }: Exchange): void {
     if (!req.complete && !isHeldBack(socket)) {
       logger.info({ method: req.method, idleTimeoutMs, answered: res.headersSent }, 'request body stalled: connection closed');
       if (res.headersSent) {
@@ -80,5 +76,21 @@ export function limitIdleTime(server: Server, idleTimeoutMs: number, logger: Log
       logger.info({ method: req.method, idleTimeoutMs }, 'response not read: connection closed');
       socket.destroy();
     }
+  }
+
+  server.on('timeout', (socket: Socket) => {
+    // Timers run before I/O in an event-loop turn: after the process was held up (a long GC, a
+    // starved CPU) the timer can fire while bytes the client did send wait unread. Decide a
+    // moment later, once pending I/O has been read; any byte read re-arms the timer instead.
+    const bytesRead = socket.bytesRead;
+    setTimeout(() => {
+      setImmediate(() => {
+        if (socket.destroyed || socket.bytesRead !== bytesRead) return;
+        const exchange = exchanges.get(socket);
+        // Between requests (or before the first): Node's own default.
+        if (exchange === undefined || exchange.res.writableFinished) socket.destroy();
+        else endStalled(socket, exchange);
+      });
+    }, graceMs).unref();
   });
 }
