@@ -24,15 +24,20 @@ export interface EchoUpstream {
   seen: SeenRequest[];
   /** Requests whose body never completed: the connection was closed under them. */
   aborted: SeenRequest[];
+  /** Requests whose head arrived and whose body is still arriving. */
+  inFlight: Set<{ method: string; url: string }>;
   last(): SeenRequest | undefined;
 }
 
 export async function startEchoUpstream(t: Test): Promise<EchoUpstream> {
   const seen: SeenRequest[] = [];
   const aborted: SeenRequest[] = [];
+  const inFlight = new Set<{ method: string; url: string }>();
   const server = createServer(async (req, res) => {
     const hash = createHash('sha256');
     let bodyBytes = 0;
+    const arrival = { method: req.method ?? '', url: req.url ?? '' };
+    inFlight.add(arrival);
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         bodyBytes += chunk.length;
@@ -41,6 +46,8 @@ export async function startEchoUpstream(t: Test): Promise<EchoUpstream> {
     } catch {
       aborted.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes, bodySha256: '' });
       return;
+    } finally {
+      inFlight.delete(arrival);
     }
     const record: SeenRequest = {
       method: req.method ?? '',
@@ -90,5 +97,5 @@ export async function startEchoUpstream(t: Test): Promise<EchoUpstream> {
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, aborted, last: () => seen[seen.length - 1] };
+  return { url: `http://127.0.0.1:${port}`, seen, aborted, inFlight, last: () => seen[seen.length - 1] };
 }

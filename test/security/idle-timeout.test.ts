@@ -68,7 +68,7 @@ interface StallCase {
   head: (auth: string) => string[];
   body: string;
   status: number;
-  /** The path whose upstream request must have been aborted; undefined: nothing may reach it. */
+  /** The path forwarded, whose upstream request must end with the client's; undefined: nothing may reach it. */
   abortedUpstream?: string;
 }
 
@@ -139,7 +139,11 @@ t.test('a stalled request body ends in 408, closes the connection and aborts the
       t.ok(afterMs >= IDLE_MS - 20, `not before the idle time (${Math.round(afterMs)} ms)`);
       t.equal(upstream.seen.length, seenBefore, 'no request completed at the upstream');
       if (c.abortedUpstream) {
-        t.ok(await waitFor(() => upstream.aborted.some((r) => r.url === c.abortedUpstream)), 'the upstream saw its request aborted');
+        const path = c.abortedUpstream;
+        t.ok(await waitFor(() => ![...upstream.inFlight].some((r) => r.url === path)), 'the upstream holds no request open for it');
+        // Aborted as a rule; on a starved CPU the client can be cut before the upstream connection is up.
+        const how = upstream.aborted.some((r) => r.url === path) ? 'aborted at the upstream' : 'never sent to the upstream';
+        t.pass(`the upstream request was ${how}`);
       } else {
         await sleep(50);
         t.equal(upstream.seen.length + upstream.aborted.length, seenBefore + abortedBefore, 'nothing reached the upstream');
@@ -172,7 +176,7 @@ t.test('while requests stall, everyone else is served', async (t) => {
   }
   const results = await Promise.all(stalled.map((s) => s.closed));
   t.same(results.map((r) => r.response.status), [408, 408, 408, 408, 408], 'each stalled one got 408');
-  t.ok(await waitFor(() => upstream.aborted.length === 5), 'and each was aborted upstream');
+  t.ok(await waitFor(() => upstream.inFlight.size === 0), `and none is held open at the upstream (${upstream.aborted.length} of 5 aborted there)`);
   t.equal(upstream.seen.filter((r) => r.url.startsWith('/originals/ok-')).length, 5);
 });
 
