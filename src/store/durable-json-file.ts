@@ -50,8 +50,8 @@ export interface TempSnapshot {
   identity: FileIdentity;
 }
 
-/** About 1 MiB of records (a token is ~350 bytes): a few milliseconds of work between two yields. */
-const recordsPerSlice = 3_000;
+/** About 350 KiB of records (a token is ~350 bytes): 1-2 ms of work between two yields. */
+const recordsPerSlice = 1_000;
 /** A chunk is parsed and indexed between two reads: ~750 records, a few milliseconds. */
 const readChunkBytes = 256 * 1024;
 

@@ -7,7 +7,6 @@
  */
 import type { ChangeSet, TableName, TableRecords } from './change-set.js';
 import { emptyChangeSet, keyOf } from './change-set.js';
-import { KeyedIds } from './keyed-ids.js';
 import type { ClientRecord, GrantRecord, TokenRecord, UserRecord } from './records.js';
 import type { StoreState, TokenIndex } from './store-state.js';
 import { freezeRecord } from './store-state.js';
@@ -16,10 +15,11 @@ export class StoreDraft {
   /** Net changes of the batch so far, in the order keys were first touched. */
   readonly changes: ChangeSet = emptyChangeSet();
   readonly #base: StoreState;
-  readonly #addedTokenIds: Record<TokenIndex, KeyedIds> = {
-    clientId: new KeyedIds(),
-    username: new KeyedIds(),
-    familyId: new KeyedIds(),
+  /** Per index, the ids of the tokens this batch put, by key (a batch is small: plain Maps). */
+  readonly #addedTokenIds: Record<TokenIndex, Map<string, Set<string>>> = {
+    clientId: new Map(),
+    username: new Map(),
+    familyId: new Map(),
   };
   readonly #addedTokenByDigest = new Map<string, string>();
   readonly #addedGrantByDigest = new Map<string, string>();
@@ -84,7 +84,7 @@ export class StoreDraft {
 
   /** The tokens whose `index` field is `key`, oldest first. */
   tokensBy(index: TokenIndex, key: string): TokenRecord[] {
-    const ids = new Set([...this.#base.tokenIds(index, key), ...this.#addedTokenIds[index].get(key)]);
+    const ids = new Set([...this.#base.tokenIds(index, key), ...(this.#addedTokenIds[index].get(key) ?? [])]);
     const tokens: TokenRecord[] = [];
     for (const id of ids) {
       const token = this.findToken(id);
@@ -113,7 +113,12 @@ export class StoreDraft {
     if (table === 'tokens') {
       const token = frozen as TokenRecord;
       this.#addedTokenByDigest.set(token.digest, key);
-      for (const index of tokenIndexes) this.#addedTokenIds[index].add(token[index], key);
+      for (const index of tokenIndexes) {
+        const value = token[index];
+        if (value === null) continue;
+        const added = this.#addedTokenIds[index];
+        added.set(value, (added.get(value) ?? new Set()).add(key));
+      }
     } else if (table === 'grants') {
       const grant = frozen as GrantRecord;
       this.#addedGrantByDigest.set(grant.digest, key);

@@ -284,9 +284,12 @@ export class StoreFile {
       if (gap) return this.#reloadAll();
     }
     if (!this.#journal.isOpen && found) await this.#journal.open();
-    if (await this.#readJournal(this.#journal, this.#at, true)) return this.#reloadAll();
+    if (!this.#journal.isCurrent(found) && (await this.#readJournal(this.#journal, this.#at, true))) return this.#reloadAll();
 
-    const peek = await peekSnapshot(this.#path);
+    // A stat first: the file is read only when it is not the version we know.
+    const seen = await statIdentity(this.#path);
+    if (seen && (sameIdentity(seen, this.#snapshot) || (!locked && sameIdentity(seen, this.#corrupt)))) return;
+    const peek = seen && (await peekSnapshot(this.#path));
     if (!peek) {
       // A file that vanished is not an empty store: what we hold is kept, and the next write puts it back.
       this.#snapshot = undefined;

@@ -19,7 +19,17 @@ import { dirname } from 'node:path';
 import { StoreCorrupt } from '../errors.js';
 import type { ChangeSet } from './change-set.js';
 import { decodeChangeLine } from './change-set.js';
-import { discardTemp, isNotFound, keepOwner, syncDirectory, tempPathFor, writeAll } from './durable-json-file.js';
+import type { FileIdentity } from './durable-json-file.js';
+import {
+  discardTemp,
+  identityOf,
+  isNotFound,
+  keepOwner,
+  sameIdentity,
+  syncDirectory,
+  tempPathFor,
+  writeAll,
+} from './durable-json-file.js';
 
 export interface JournalLine {
   seq: number;
@@ -40,6 +50,8 @@ export class StoreJournal {
   #offset = 0;
   /** The file's size when last read: more than #offset while a line is incomplete. */
   #seenSize = 0;
+  /** The file as it was when last read or appended to: unchanged means nothing to read. */
+  #seen: FileIdentity | undefined;
   #lines = 0;
   #lastSeq: number | undefined;
 
@@ -70,10 +82,10 @@ export class StoreJournal {
     return this.#seenSize > this.#offset;
   }
 
-  /** Whether the file in place is the one open here and nothing was appended since it was read. */
-  isCurrent(found: { ino: number; size: number } | undefined): boolean {
+  /** Whether the file in place is the one open here, unchanged since it was last read or appended to. */
+  isCurrent(found: FileIdentity | undefined): boolean {
     if (!found) return this.#handle === undefined;
-    return found.ino === this.#ino && found.size === this.#seenSize;
+    return sameIdentity(found, this.#seen);
   }
 
   /** Opens the file in place to follow it from its start; resolves to false when there is none. */
@@ -96,6 +108,7 @@ export class StoreJournal {
   async readNew(take: (line: JournalLine) => Promise<void> | void): Promise<void> {
     const handle = this.#handle;
     if (!handle) return;
+    this.#seen = identityOf(await handle.stat());
     const buffer = Buffer.allocUnsafe(readChunkBytes);
     let pending: Buffer = Buffer.alloc(0);
     for (let position = this.#offset; ; ) {
@@ -126,6 +139,7 @@ export class StoreJournal {
     await appender.truncate(this.#offset);
     await appender.datasync();
     this.#seenSize = this.#offset;
+    this.#seen = identityOf(await appender.stat());
     return dropped;
   }
 
@@ -137,6 +151,7 @@ export class StoreJournal {
     await appender.datasync();
     this.#offset += bytes.length;
     this.#seenSize = this.#offset;
+    this.#seen = identityOf(await appender.stat());
     this.#lines++;
     this.#lastSeq = seq;
   }
@@ -179,6 +194,7 @@ export class StoreJournal {
       this.#id = id;
       this.#offset = header.length + lines.length;
       this.#seenSize = this.#offset;
+      this.#seen = identityOf(await this.#handle.stat());
       this.#lines = 1 + countLines(lines);
       this.#lastSeq = lastSeq;
     } catch (error) {
@@ -196,6 +212,7 @@ export class StoreJournal {
     this.#id = undefined;
     this.#offset = 0;
     this.#seenSize = 0;
+    this.#seen = undefined;
     this.#lines = 0;
     this.#lastSeq = undefined;
     await Promise.all(handles.map((handle) => handle?.close().catch(() => undefined)));

@@ -11,22 +11,20 @@
 import { StoreCorrupt } from '../errors.js';
 import type { ChangeSet, TableName, TableRecords } from './change-set.js';
 import { keyOf, tableNames } from './change-set.js';
-import { KeyedIds } from './keyed-ids.js';
 import type { ClientRecord, GrantRecord, TokenRecord, UserRecord } from './records.js';
 import type { StoreChange } from './store.js';
+import type { TokenIndex } from './token-table.js';
+import { TokenTable } from './token-table.js';
 import { userChanged } from './user-changed.js';
 
-type Tables = { [T in TableName]: Map<string, TableRecords[T]> };
-export type TokenIndex = 'clientId' | 'username' | 'familyId';
+export type { TokenIndex } from './token-table.js';
+
+/** The small tables; tokens, the one that grows, are a TokenTable. */
+type SmallTables = { [T in Exclude<TableName, 'tokens'>]: Map<string, TableRecords[T]> };
 
 export class StoreState {
-  readonly #tables: Tables = { users: new Map(), clients: new Map(), tokens: new Map(), grants: new Map() };
-  readonly #tokenIdByDigest = new Map<string, string>();
-  readonly #tokenIds: Record<TokenIndex, KeyedIds> = {
-    clientId: new KeyedIds(),
-    username: new KeyedIds(),
-    familyId: new KeyedIds(),
-  };
+  readonly #tables: SmallTables = { users: new Map(), clients: new Map(), grants: new Map() };
+  readonly #tokens = new TokenTable();
   readonly #grantIdByDigest = new Map<string, string>();
   readonly #grantIdByUserCode = new Map<string, string>();
   readonly #lists: { [T in TableName]?: readonly TableRecords[T][] } = {};
@@ -34,39 +32,46 @@ export class StoreState {
   /** Adds a record read from a snapshot file; a key seen twice makes the file StoreCorrupt. */
   insertLoaded<T extends TableName>(table: T, record: TableRecords[T], path: string): void {
     const frozen = freezeRecord(table, record);
-    // One map operation per index instead of a lookup and an insert: a key already there does
-    // not grow its map. A store with a duplicate is refused whole, so what was set is dropped.
-    const sizes = [this.#tables[table].size, this.#tokenIdByDigest.size, this.#grantIdByDigest.size, this.#grantIdByUserCode.size];
-    this.#set(table, frozen);
     const duplicate = (what: string, key: string | null) =>
       new StoreCorrupt(`${path}: duplicate ${what} ${JSON.stringify(key)}`);
-    if (this.#tables[table].size === sizes[0]) {
+    if (table === 'tokens') {
+      const token = frozen as TokenRecord;
+      if (this.#tokens.get(token.id)) throw duplicate('token id', token.id);
+      if (this.#tokens.hasDigest(token.digest)) throw duplicate('token digest', token.digest);
+      this.#tokens.set(token);
+      return;
+    }
+    // One map operation per index instead of a lookup and an insert: a key already there does
+    // not grow its map. A store with a duplicate is refused whole, so what was set is dropped.
+    const small = this.#tables[table as Exclude<TableName, 'tokens'>];
+    const sizes = [small.size, this.#grantIdByDigest.size, this.#grantIdByUserCode.size];
+    this.#set(table, frozen);
+    if (small.size === sizes[0]) {
       const what = { users: 'username', clients: 'client id', tokens: 'token id', grants: 'grant id' }[table];
       throw duplicate(what, keyOf[table](frozen));
     }
-    if (table === 'tokens' && this.#tokenIdByDigest.size === sizes[1]) {
-      throw duplicate('token digest', (frozen as TokenRecord).digest);
-    }
     if (table === 'grants') {
       const grant = frozen as GrantRecord;
-      if (this.#grantIdByDigest.size === sizes[2]) throw duplicate('grant digest', grant.digest);
-      if (grant.userCodeDigest !== null && this.#grantIdByUserCode.size === sizes[3]) {
+      if (this.#grantIdByDigest.size === sizes[1]) throw duplicate('grant digest', grant.digest);
+      if (grant.userCodeDigest !== null && this.#grantIdByUserCode.size === sizes[2]) {
         throw duplicate('grant user code digest', grant.userCodeDigest);
       }
     }
   }
 
   get<T extends TableName>(table: T, key: string): TableRecords[T] | undefined {
-    return this.#tables[table].get(key) as TableRecords[T] | undefined;
+    if (table === 'tokens') return this.#tokens.get(key) as TableRecords[T] | undefined;
+    return this.#tables[table as Exclude<TableName, 'tokens'>].get(key) as TableRecords[T] | undefined;
   }
 
   size(table: TableName): number {
-    return this.#tables[table].size;
+    return table === 'tokens' ? this.#tokens.size : this.#tables[table].size;
   }
 
-  /** Live iteration in insertion order; entries deleted meanwhile are skipped, new ones visited. */
+  /** Live iteration, oldest first; records deleted meanwhile are skipped, new ones visited. */
   values<T extends TableName>(table: T): IterableIterator<TableRecords[T]> {
-    return this.#tables[table].values() as IterableIterator<TableRecords[T]>;
+    if (table === 'tokens') return this.#tokens.values() as IterableIterator<TableRecords[T]>;
+    return this.#tables[table as Exclude<TableName, 'tokens'>].values() as IterableIterator<TableRecords[T]>;
   }
 
   /** A frozen list of the table, made once per change of the table. */
@@ -87,12 +92,11 @@ export class StoreState {
   }
 
   findToken(id: string): TokenRecord | undefined {
-    return this.#tables.tokens.get(id);
+    return this.#tokens.get(id);
   }
 
   findTokenByDigest(digest: string): TokenRecord | undefined {
-    const id = this.#tokenIdByDigest.get(digest);
-    return id === undefined ? undefined : this.#tables.tokens.get(id);
+    return this.#tokens.getByDigest(digest);
   }
 
   findGrant(id: string): GrantRecord | undefined {
@@ -110,8 +114,8 @@ export class StoreState {
   }
 
   /** Ids of the tokens whose `index` field is `key`, oldest first. */
-  tokenIds(index: TokenIndex, key: string): ReadonlySet<string> {
-    return this.#tokenIds[index].get(key);
+  tokenIds(index: TokenIndex, key: string): readonly string[] {
+    return this.#tokens.idsBy(index, key);
   }
 
   /**
@@ -125,7 +129,7 @@ export class StoreState {
     const announced: StoreChange[] = [];
     for (const table of tableNames) {
       for (const [key, next] of changes[table] as Map<string, TableRecords[TableName] | null>) {
-        const old = this.#tables[table].get(key) as TableRecords[TableName] | undefined;
+        const old = this.get(table, key);
         if (next === null) {
           if (old) this.#unset(table, old);
         } else {
@@ -152,22 +156,11 @@ export class StoreState {
    * its table and in every index whose key it keeps, so "oldest first" stays true.
    */
   #set<T extends TableName>(table: T, record: TableRecords[T], old?: TableRecords[T]): void {
-    const key = keyOf[table](record);
-    (this.#tables[table] as Map<string, TableRecords[T]>).set(key, record);
     delete this.#lists[table];
-    if (table === 'tokens') {
-      const token = record as TokenRecord;
-      const before = old as TokenRecord | undefined;
-      if (before && before.digest !== token.digest && this.#tokenIdByDigest.get(before.digest) === key) {
-        this.#tokenIdByDigest.delete(before.digest);
-      }
-      this.#tokenIdByDigest.set(token.digest, key);
-      for (const index of tokenIndexes) {
-        if (before?.[index] === token[index]) continue;
-        if (before) this.#tokenIds[index].delete(before[index], key);
-        this.#tokenIds[index].add(token[index], key);
-      }
-    } else if (table === 'grants') {
+    if (table === 'tokens') return this.#tokens.set(record as TokenRecord);
+    const key = keyOf[table](record);
+    (this.#tables[table as Exclude<TableName, 'tokens'>] as Map<string, TableRecords[T]>).set(key, record);
+    if (table === 'grants') {
       const grant = record as GrantRecord;
       if (old) this.#unindexGrant(old as GrantRecord);
       this.#grantIdByDigest.set(grant.digest, key);
@@ -176,16 +169,14 @@ export class StoreState {
   }
 
   #unset<T extends TableName>(table: T, record: TableRecords[T]): void {
-    const key = keyOf[table](record);
-    this.#tables[table].delete(key);
     delete this.#lists[table];
+    const key = keyOf[table](record);
     if (table === 'tokens') {
-      const token = record as TokenRecord;
-      if (this.#tokenIdByDigest.get(token.digest) === key) this.#tokenIdByDigest.delete(token.digest);
-      for (const index of tokenIndexes) this.#tokenIds[index].delete(token[index], key);
-    } else if (table === 'grants') {
-      this.#unindexGrant(record as GrantRecord);
+      this.#tokens.delete(key);
+      return;
     }
+    this.#tables[table as Exclude<TableName, 'tokens'>].delete(key);
+    if (table === 'grants') this.#unindexGrant(record as GrantRecord);
   }
 
   #unindexGrant(grant: GrantRecord): void {
@@ -195,8 +186,6 @@ export class StoreState {
     }
   }
 }
-
-const tokenIndexes: readonly TokenIndex[] = ['clientId', 'username', 'familyId'];
 
 /** What replacing `old` by `next` (null: deleting it) means to a credential cache. */
 export function announcement(
