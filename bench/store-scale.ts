@@ -209,12 +209,12 @@ async function issueTokens(url: string, clients: number, seconds: number): Promi
 }
 
 /** The gateway as users run it, on this store: start-up, memory, issuance. */
-async function measureGateway(storePath: string, workDir: string, plan: Plan) {
+async function measureGateway(storePath: string, workDir: string, plan: Plan, nodeFlags: readonly string[]) {
   const started = performance.now();
   const gateway = await startChild(
     'photogate-store-scale',
     process.execPath,
-    [photogateMain, 'start', '--listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9', '--store', storePath],
+    [...nodeFlags, photogateMain, 'start', '--listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9', '--store', storePath],
     {
       readyPattern: /listening on (http:\/\/\S+)/,
       cwd: workDir,
@@ -242,9 +242,9 @@ type StoreFigures = Awaited<ReturnType<typeof measureStore>>;
  * The store alone in a fresh process (a heap holding only the store, as the gateway's does, not
  * this benchmark's leftovers): load, then the event loop's longest block during each kind of work.
  */
-function measureStoreInChild(storePath: string, nowSeconds: number, plan: Plan): Promise<StoreFigures> {
+function measureStoreInChild(storePath: string, nowSeconds: number, plan: Plan, nodeFlags: readonly string[]): Promise<StoreFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [thisScript, '--store', storePath, String(nowSeconds), JSON.stringify(plan)], {
+    const child = spawn(process.execPath, [...nodeFlags, thisScript, '--store', storePath, String(nowSeconds), JSON.stringify(plan)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -334,65 +334,99 @@ async function writer(storePath: string, count: number): Promise<void> {
   await store.close();
 }
 
+/** A V8 option an operator may set (NODE_OPTIONS): semi-spaces of 8 MiB instead of up to 32. */
+const cappedYoungGeneration = ['--max-semi-space-size=8'];
+
+interface SizeFigures {
+  size: number;
+  nodeFlags: readonly string[];
+  gateway: Awaited<ReturnType<typeof measureGateway>>;
+  store: StoreFigures;
+}
+
+async function measureSize(
+  size: number,
+  nodeFlags: readonly string[],
+  plan: Plan,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<SizeFigures> {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const gatewayStore = join(workDir, `gateway-${size}.json`);
+  const built = performance.now();
+  await new DurableJsonFile(gatewayStore).write(storeData(size, nowSeconds));
+  const localStore = join(workDir, `local-${size}.json`);
+  await copyFile(gatewayStore, localStore);
+  const label = `  ${size} tokens${nodeFlags.length > 0 ? ` (node ${nodeFlags.join(' ')})` : ''}`;
+  log(`${label}: store file written in ${Math.round(performance.now() - built)} ms`);
+  try {
+    const gateway = await measureGateway(gatewayStore, workDir, plan, nodeFlags);
+    log(
+      `${label}: gateway started in ${Math.round(gateway.startMs)} ms (${Math.round(gateway.startCpuMs)} ms CPU), RSS ${gateway.afterStart.rssMB} MB, ` +
+        `peak ${gateway.afterLoad.peakMB} MB; ` +
+        gateway.issued.map((i) => `${i.clients} clients: ${Math.round(i.perSecond)} tokens/s, p50 ${i.p50.toFixed(1)} ms`).join('; '),
+    );
+    const store = await measureStoreInChild(localStore, nowSeconds, plan, nodeFlags);
+    log(
+      `${label}: store load ${Math.round(store.loadMs)} ms; longest block (wall/cpu ms): writes ${store.writes.wallMs}/${store.writes.cpuMs}, ` +
+        `reload ${store.reload.wallMs}/${store.reload.cpuMs}, purge ${store.purge.wallMs}/${store.purge.cpuMs}, compaction ${store.compaction.wallMs}/${store.compaction.cpuMs}`,
+    );
+    return { size, nodeFlags, gateway, store };
+  } finally {
+    rmSync(gatewayStore, { force: true });
+    rmSync(`${gatewayStore}.journal`, { force: true });
+    rmSync(localStore, { force: true });
+    rmSync(`${localStore}.journal`, { force: true });
+  }
+}
+
+function rowOf({ size, nodeFlags, gateway, store }: SizeFigures): SectionResult['rows'][number] {
+  return {
+    tokens: size,
+    node_flags: nodeFlags.join(' ') || null,
+    start_ms: round(gateway.startMs, 0),
+    start_cpu_ms: round(gateway.startCpuMs, 0),
+    rss_mb: gateway.afterStart.rssMB,
+    rss_after_issue_mb: gateway.afterLoad.rssMB,
+    peak_rss_mb: gateway.afterLoad.peakMB,
+    ...Object.fromEntries(
+      gateway.issued.flatMap((i) => [
+        [`issue_c${i.clients}_per_s`, round(i.perSecond, 0)],
+        [`issue_c${i.clients}_p50_ms`, round(i.p50, 2)],
+        [`issue_c${i.clients}_p99_ms`, round(i.p99, 2)],
+      ]),
+    ),
+    load_ms: round(store.loadMs, 0),
+    load_cpu_ms: round(store.loadCpuMs, 0),
+    writes_block_ms: store.writes.wallMs,
+    writes_block_cpu_ms: store.writes.cpuMs,
+    reload_block_ms: store.reload.wallMs,
+    reload_block_cpu_ms: store.reload.cpuMs,
+    purged: store.purged,
+    purge_ms: round(store.purgeMs, 0),
+    purge_block_ms: store.purge.wallMs,
+    purge_block_cpu_ms: store.purge.cpuMs,
+    compact_ms: round(store.compactMs, 0),
+    compact_block_ms: store.compaction.wallMs,
+    compact_block_cpu_ms: store.compaction.cpuMs,
+  };
+}
+
 export const storeScale: Section = async ({ quick, log }): Promise<SectionResult> => {
   const plan: Plan = quick
     ? { sizes: [1_000, 100_000], issueSeconds: 0.5, writeSeconds: 0.5, reloadWrites: 50 }
-    : { sizes: [1_000, 10_000, 100_000], issueSeconds: 2, writeSeconds: 1.5, reloadWrites: 100 };
+    : { sizes: [1_000, 10_000, 100_000], issueSeconds: 1.5, writeSeconds: 1.5, reloadWrites: 100 };
   const workDir = mkdtempSync(join(tmpdir(), 'photogate-store-scale-'));
   const rows: SectionResult['rows'] = [];
-  let largest: { size: number; gateway: Awaited<ReturnType<typeof measureGateway>>; store: StoreFigures } | undefined;
+  let largest: SizeFigures | undefined;
   try {
     for (const size of plan.sizes) {
-      const nowSeconds = Math.floor(Date.now() / 1000);
-      const gatewayStore = join(workDir, `gateway-${size}.json`);
-      const built = performance.now();
-      await new DurableJsonFile(gatewayStore).write(storeData(size, nowSeconds));
-      const localStore = join(workDir, `local-${size}.json`);
-      await copyFile(gatewayStore, localStore);
-      log(`  ${size} tokens: store file written in ${Math.round(performance.now() - built)} ms`);
-
-      const gateway = await measureGateway(gatewayStore, workDir, plan);
-      log(
-        `  ${size} tokens: gateway started in ${Math.round(gateway.startMs)} ms (${Math.round(gateway.startCpuMs)} ms CPU), RSS ${gateway.afterStart.rssMB} MB; ` +
-          gateway.issued.map((i) => `${i.clients} clients: ${Math.round(i.perSecond)} tokens/s, p50 ${i.p50.toFixed(1)} ms`).join('; '),
-      );
-      const local = await measureStoreInChild(localStore, nowSeconds, plan);
-      log(
-        `  ${size} tokens: store load ${Math.round(local.loadMs)} ms; longest block (wall/cpu ms): writes ${local.writes.wallMs}/${local.writes.cpuMs}, ` +
-          `reload ${local.reload.wallMs}/${local.reload.cpuMs}, purge ${local.purge.wallMs}/${local.purge.cpuMs}, compaction ${local.compaction.wallMs}/${local.compaction.cpuMs}`,
-      );
-      rows.push({
-        tokens: size,
-        start_ms: round(gateway.startMs, 0),
-        start_cpu_ms: round(gateway.startCpuMs, 0),
-        rss_mb: gateway.afterStart.rssMB,
-        rss_after_issue_mb: gateway.afterLoad.rssMB,
-        peak_rss_mb: gateway.afterLoad.peakMB,
-        ...Object.fromEntries(
-          gateway.issued.flatMap((i) => [
-            [`issue_c${i.clients}_per_s`, round(i.perSecond, 0)],
-            [`issue_c${i.clients}_p50_ms`, round(i.p50, 2)],
-            [`issue_c${i.clients}_p99_ms`, round(i.p99, 2)],
-          ]),
-        ),
-        load_ms: round(local.loadMs, 0),
-        load_cpu_ms: round(local.loadCpuMs, 0),
-        writes_block_ms: local.writes.wallMs,
-        writes_block_cpu_ms: local.writes.cpuMs,
-        reload_block_ms: local.reload.wallMs,
-        reload_block_cpu_ms: local.reload.cpuMs,
-        purged: local.purged,
-        purge_ms: round(local.purgeMs, 0),
-        purge_block_ms: local.purge.wallMs,
-        purge_block_cpu_ms: local.purge.cpuMs,
-        compact_ms: round(local.compactMs, 0),
-        compact_block_ms: local.compaction.wallMs,
-        compact_block_cpu_ms: local.compaction.cpuMs,
-      });
-      largest = { size, gateway, store: local };
-      rmSync(gatewayStore, { force: true });
-      rmSync(localStore, { force: true });
+      largest = await measureSize(size, [], plan, workDir, log);
+      rows.push(rowOf(largest));
     }
+    // The same largest store once more, with Node's young generation capped (README "The store").
+    const largestSize = plan.sizes.at(-1);
+    if (largestSize !== undefined) rows.push(rowOf(await measureSize(largestSize, cappedYoungGeneration, plan, workDir, log)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -444,6 +478,7 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
     targets,
     notes: [
       'Gateway figures are from a real photogate start process (RSS from /proc/PID/status); load and event-loop figures from the store alone in a process of its own.',
+      `Targets are judged on Node's defaults; the last row repeats the largest store with ${cappedYoungGeneration.join(' ')} (a smaller young generation: less memory, shorter garbage-collection pauses).`,
       `Event-loop blocks: a 1 ms interval timer; wall = longest gap between its turns, cpu = the most CPU the process (all threads) used within one gap: a late timer on a busy machine is not store work. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
     ],
   };

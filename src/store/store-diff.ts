@@ -19,7 +19,8 @@ export async function diffStates(old: StoreState, next: StoreState): Promise<Sto
   const changes: StoreChange[] = [];
   let visited = 0;
   for (const table of announcedTables) {
-    for (const record of [...old.values(table)] as TableRecords[TableName][]) {
+    // `old` no longer changes: it is being replaced (the caller holds the store's #exclusive).
+    for (const record of old.values(table) as IterableIterator<TableRecords[TableName]>) {
       const now = next.get(table, keyOf[table](record as never));
       const change = announcement(table, record, now ?? null);
       if (change) changes.push(change);

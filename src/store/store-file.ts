@@ -50,6 +50,7 @@ import type { HeldLock } from './store-lock.js';
 import { acquireStoreLock } from './store-lock.js';
 import type { OperationOutcome, StoreOperation } from './store-operations.js';
 import { StoreState } from './store-state.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 export interface StoreFileOptions {
   /** A snapshot at least this big is not rewritten per write: writes go to the journal. */
@@ -255,7 +256,7 @@ export class StoreFile {
   /** Writes `state` as the store file, at sequence `seq`, naming the journal (a new one if there was none). */
   async #rewriteSnapshot(state: StoreState, seq = this.#at.seq): Promise<void> {
     const lineage = this.#at.lineage ?? randomBytes(16).toString('hex');
-    const temp = await writeSnapshotTemp(this.#path, recordsOf(state), { id: lineage, seq });
+    const temp = await writeSnapshotTemp(this.#path, await copyRecords(state), { id: lineage, seq });
     await commitSnapshot(temp, this.#path, this.#assertLocked);
     this.#at.lineage = lineage;
     this.#snapshot = temp.identity;
@@ -388,12 +389,14 @@ export class StoreFile {
    * the new snapshot with the old journal, whose lines it already holds up to its number.
    */
   async #compact(): Promise<void> {
+    // Nothing changes the state while this holds #exclusive, so the copy, made a slice at a
+    // time, is the records as of one sequence number. Writes wait for it (a few milliseconds).
     const base = await this.#exclusive(async () => ({
       at: { ...this.#at },
       journalIno: this.#journal.ino,
       journalOffset: this.#journal.bytes,
       snapshot: this.#snapshot,
-      records: recordsOf(this.#at.state),
+      records: await copyRecords(this.#at.state),
     }));
     const lineage = base.at.lineage;
     if (lineage === undefined || base.journalIno === undefined || base.snapshot === undefined) return;
@@ -427,11 +430,24 @@ export class StoreFile {
   }
 }
 
-function recordsOf(state: StoreState): SnapshotRecords {
-  const records = {} as Record<string, unknown>;
-  for (const table of tableNames) records[table] = state.list(table);
-  return records as SnapshotRecords;
+/**
+ * The records to write, copied a slice at a time: copying 100,000 at once took 3-16 ms here.
+ * The caller keeps the state from changing meanwhile (#exclusive).
+ */
+async function copyRecords(state: StoreState): Promise<SnapshotRecords> {
+  const records = {} as Record<string, unknown[]>;
+  let copied = 0;
+  for (const table of tableNames) {
+    const list: unknown[] = (records[table] = []);
+    for (const record of state.values(table)) {
+      list.push(record);
+      if (++copied % recordsPerCopySlice === 0) await yieldToEventLoop();
+    }
+  }
+  return records as unknown as SnapshotRecords;
 }
+
+const recordsPerCopySlice = 10_000;
 
 async function statIdentity(path: string): Promise<FileIdentity | undefined> {
   try {
