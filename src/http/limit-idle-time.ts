@@ -75,7 +75,11 @@ export function limitIdleTime(server: Server, idleTimeoutMs: number, logger: Log
     if (isUnread(socket, res)) {
       logger.info({ method: req.method, idleTimeoutMs }, 'response not read: connection closed');
       socket.destroy();
+      return;
     }
+    // Not the client's doing (yet). The timer is re-armed only by socket activity, and a body the
+    // gateway held back may have been the client's last bytes: look again after another period.
+    socket.setTimeout(idleTimeoutMs);
   }
 
   server.on('timeout', (socket: Socket) => {
