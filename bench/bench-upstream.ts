@@ -14,6 +14,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exitWhenParentGoes } from './child-processes.js';
+import { drained } from './drained.js';
 
 const small = Buffer.alloc(200, 'p');
 const large = Buffer.alloc(64 * 1024, 'P');
@@ -30,7 +31,7 @@ async function sendGenerated(res: ServerResponse, bytes: number): Promise<void> 
   while (left > 0 && !res.destroyed) {
     const part = left >= streamChunk.length ? streamChunk : streamChunk.subarray(0, left);
     left -= part.length;
-    if (!res.write(part)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!res.write(part)) await drained(res);
   }
   res.end();
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Section, SectionResult, TargetCheck } from './bench-section.js';
 import { startChild, stopChild, type StartedChild } from './child-processes.js';
+import { drained } from './drained.js';
 import { startPhotogate } from './photogate-process.js';
 import { median, round } from './stats.js';
 
@@ -85,7 +86,8 @@ function upload(url: string, headers: Record<string, string>, size: number): Pro
       while (left > 0) {
         const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
         left -= part.length;
-        if (!req.write(part)) await new Promise((r) => req.once('drain', r));
+        if (!req.write(part)) await drained(req);
+        if (req.destroyed) return;
       }
       req.end();
     })();

@@ -15,19 +15,8 @@ import { bigBodies } from './big-bodies.js';
 import type { Section, SectionResult } from './bench-section.js';
 import { killAllChildren, stopAllChildren } from './child-processes.js';
 import { formatSection } from './format-section.js';
+import { storeScale } from './store-scale.js';
 import { throughput } from './throughput.js';
-
-/** store-scale.ts is written by another engineer; until it exists the run goes on without it. */
-async function loadStoreScale(): Promise<Section | undefined> {
-  const specifier = './store-scale.js';
-  try {
-    const module = (await import(specifier)) as { storeScale?: Section };
-    return module.storeScale;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
 
 function installExitHandlers(): void {
   process.on('exit', killAllChildren);
@@ -43,9 +32,9 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
   const quick = values.quick === true;
   installExitHandlers();
-  const sections: Array<[string, Section | undefined]> = [
+  const sections: Array<[string, Section]> = [
     ['throughput', throughput],
-    ['store-scale', await loadStoreScale()],
+    ['store-scale', storeScale],
     ['big-bodies', bigBodies],
   ];
   const only = values.only?.split(',').map((s) => s.trim());
@@ -54,10 +43,6 @@ async function main(): Promise<number> {
   const results: SectionResult[] = [];
   for (const [name, section] of sections) {
     if (only && !only.includes(name)) continue;
-    if (section === undefined) {
-      log(`${name}: not available yet (bench/${name}.ts missing), skipped`);
-      continue;
-    }
     const sectionStart = performance.now();
     const result = await section({ quick, log });
     log(`${name}: ${((performance.now() - sectionStart) / 1000).toFixed(0)} s`);
