@@ -42,11 +42,21 @@ export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
     help: 'argon2 password verifications run (user passwords not found in the credential cache, sign-ins).',
     registers: [registry],
   });
+  // Label children resolved once, not per request: prom-client hashes the label values on every
+  // labelled call (issue 6 hot path). At most 2 kinds x the status codes seen.
+  const requestsBy = new Map<string, Counter.Internal>();
+  const durationBy = { proxy: duration.labels('proxy'), endpoint: duration.labels('endpoint') };
   return {
     registry,
     observeRequest(kind, status, seconds) {
-      requests.inc({ kind, status });
-      duration.observe({ kind }, seconds);
+      const key = `${kind} ${status}`;
+      let counter = requestsBy.get(key);
+      if (counter === undefined) {
+        counter = requests.labels(kind, String(status));
+        requestsBy.set(key, counter);
+      }
+      counter.inc();
+      durationBy[kind].observe(seconds);
     },
     countVerifications(hasher) {
       return {

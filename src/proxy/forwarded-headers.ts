@@ -52,7 +52,7 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
       for (const name of HOP_BY_HOP) if (!(upgrade && (name === 'upgrade' || name === 'connection'))) delete headers[name];
       if (upgrade) headers.connection = 'upgrade';
       for (const name of Object.keys(headers)) {
-        if (reserved.has(name.replaceAll('_', '-'))) delete headers[name];
+        if (reserved.has(name) || (name.includes('_') && reserved.has(name.replaceAll('_', '-')))) delete headers[name];
       }
 
       headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
