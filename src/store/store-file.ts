@@ -89,6 +89,8 @@ export class StoreFile {
   #snapshot: FileIdentity | undefined;
   /** Its size as last known, kept when the file vanishes: it decides how the next write is made. */
   #snapshotBytes = 0;
+  /** The last change it holds: changes after it exist only in the journal (and in memory). */
+  #snapshotSeq = 0;
   /** A snapshot found corrupt by a poll: not read again until it changes. */
   #corrupt: FileIdentity | undefined;
   #lock: HeldLock | undefined;
@@ -224,9 +226,13 @@ export class StoreFile {
   async #commit(changes: ChangeSet): Promise<void> {
     const seq = this.#at.seq + 1;
     if (this.#journalMode()) {
-      // A store file that names no journal (written by an older photogate) or that vanished is
-      // first rewritten from what is held, a slice at a time: then the batch is a journal line.
-      if (this.#at.lineage === undefined || this.#snapshot === undefined) await this.#rewriteSnapshot(this.#at.state);
+      // A store file that names no journal (written by an older photogate) or that vanished, or
+      // a journal that vanished with changes the file does not hold, and the file is first
+      // rewritten from what is held, a slice at a time: then the batch is a journal line.
+      const journalLost = this.#journal.id !== this.#at.lineage && this.#at.seq > this.#snapshotSeq;
+      if (this.#at.lineage === undefined || this.#snapshot === undefined || journalLost) {
+        await this.#rewriteSnapshot(this.#at.state);
+      }
       const lineage = this.#at.lineage as string;
       if (this.#journal.id !== lineage) await this.#journal.replace(lineage, Buffer.alloc(0), undefined, this.#assertLocked);
       const dropped = await this.#journal.dropIncompleteTail();
@@ -259,8 +265,13 @@ export class StoreFile {
     const temp = await writeSnapshotTemp(this.#path, await copyRecords(state), { id: lineage, seq });
     await commitSnapshot(temp, this.#path, this.#assertLocked);
     this.#at.lineage = lineage;
-    this.#snapshot = temp.identity;
-    this.#snapshotBytes = temp.identity.size;
+    this.#snapshotIs(temp.identity, seq);
+  }
+
+  #snapshotIs(identity: FileIdentity, seq: number): void {
+    this.#snapshot = identity;
+    this.#snapshotBytes = identity.size;
+    this.#snapshotSeq = seq;
   }
 
   readonly #assertLocked = (): void => {
@@ -299,8 +310,7 @@ export class StoreFile {
     if (sameIdentity(peek.identity, this.#snapshot)) return;
     if (!locked && sameIdentity(peek.identity, this.#corrupt)) return;
     if (peek.journal && peek.journal.id === this.#at.lineage && peek.journal.seq <= this.#at.seq) {
-      this.#snapshot = peek.identity;
-      this.#snapshotBytes = peek.identity.size;
+      this.#snapshotIs(peek.identity, peek.journal.seq);
       return;
     }
     await this.#reloadAll();
@@ -363,8 +373,7 @@ export class StoreFile {
     await this.#journal.close();
     this.#journal = journal;
     this.#at = at;
-    this.#snapshot = loaded.identity;
-    this.#snapshotBytes = loaded.identity.size;
+    this.#snapshotIs(loaded.identity, loaded.journal?.seq ?? 0);
     this.#announce(changes);
   }
 
@@ -416,8 +425,7 @@ export class StoreFile {
           const carried = await this.#journal.readRange(base.journalOffset);
           await commitSnapshot(temp, this.#path, this.#assertLocked);
           committed = true;
-          this.#snapshot = temp.identity;
-          this.#snapshotBytes = temp.identity.size;
+          this.#snapshotIs(temp.identity, base.at.seq);
           await this.#journal.replace(lineage, carried, this.#at.seq, this.#assertLocked);
         } finally {
           await this.#lock?.release().catch(() => undefined);

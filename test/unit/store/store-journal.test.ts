@@ -4,7 +4,7 @@
  * said so), while a corrupt line or a journal that does not continue the store file stops the
  * start with an error naming the journal and never changes it.
  */
-import { appendFile, copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import t from 'tap';
@@ -189,4 +189,12 @@ t.test("another process's lines are read from where this one stopped, and announ
   t.ok(await reader.findToken('t1'));
   t.equal(await reader.findToken('t0'), undefined);
   t.ok(first, 'the reader had it before');
+});
+
+t.test('a journal deleted under a running store loses nothing: the next write puts the store file back in step', async (t) => {
+  const { path, journal, store } = await journaledStore(t, 2);
+  await rm(journal);
+  await store.addToken(makeToken('after'));
+  t.same(await tokenIds(t, path), ['t0', 't1', 'after']);
+  t.equal(JSON.parse(await readFile(path, 'utf8')).tokens.length, 2, 'the store file was rewritten from memory first');
 });
