@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createAdmitRequest } from './access/admit-request.js';
+import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
@@ -25,7 +25,8 @@ import { continueIfExpected } from './http/continue-if-expected.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
-import { createRouter, type Endpoint } from './http/router.js';
+import { createRequestLog } from './http/request-log.js';
+import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
@@ -107,18 +108,29 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
   ];
   const router = createRouter(endpoints);
+  const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
 
-  /** Resolves to what the request log may say: never a query, never a public route's token path. */
-  async function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<RequestLog> {
-    const { rule, principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
+  /** Hands an admitted request to the upstream; returns what the request log may say about it. */
+  function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, { rule, principal }: Admission): RequestLog {
     authorizeDestination(req, routes, principal);
     continueIfExpected(req, res);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     proxy.web(req, res, target, (error) => sendError(res, error, logger));
     return {
+      // Never a query, never a public route's token path.
       path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
       credential: principal?.credentialId ?? principal?.username ?? null,
     };
+  }
+
+  async function serveEndpoint(req: IncomingMessage, res: ServerResponse, target: RequestTarget, endpoint: EndpointHandler): Promise<void> {
+    const deadline = setTimeout(() => {
+      sendError(res, new RequestTimeout({ description: 'The request took too long.' }), logger);
+      res.once('finish', () => req.destroy());
+    }, config.limits.endpointTimeoutMs);
+    res.once('close', () => clearTimeout(deadline));
+    continueIfExpected(req, res);
+    await endpoint({ req, res, target });
   }
 
   return {
@@ -129,28 +141,30 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       res.once('finish', () => {
         const seconds = (performance.now() - started) / 1000;
         metrics.observeRequest(kind, res.statusCode, seconds);
-        if (config.log.requests) {
-          logger.info({ method: req.method, ...log, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
-        }
+        if (logRequest) logRequest({ method: req.method, path: log.path, credential: log.credential, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
       });
-      const run = async () => {
+      const fail = (error: unknown) => sendError(res, error, logger);
+      // Straight-line on the common path: a proxied request whose credential is cached is admitted
+      // and forwarded without a promise (issue 6 hot path); anything that must wait continues in
+      // one promise chain.
+      try {
         const target = canonicalizeTarget(req.url ?? '');
         const endpoint = router.find(req.method ?? 'GET', target.path);
         if (endpoint) {
           kind = 'endpoint';
           log = { path: target.path, credential: null };
-          const deadline = setTimeout(() => {
-            sendError(res, new RequestTimeout({ description: 'The request took too long.' }), logger);
-            res.once('finish', () => req.destroy());
-          }, config.limits.endpointTimeoutMs);
-          res.once('close', () => clearTimeout(deadline));
-          continueIfExpected(req, res);
-          await endpoint({ req, res, target });
-        } else {
-          log = await forward(req, res, target);
+          serveEndpoint(req, res, target, endpoint).catch(fail);
+          return;
         }
-      };
-      run().catch((error) => sendError(res, error, logger));
+        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
+        if (admission instanceof Promise) {
+          admission.then((admitted) => (log = forward(req, res, target, admitted))).catch(fail);
+        } else {
+          log = forward(req, res, target, admission);
+        }
+      } catch (error) {
+        fail(error);
+      }
     },
 
     upgrade(req, socket, head) {

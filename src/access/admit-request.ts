@@ -19,7 +19,12 @@ export interface Admission {
   principal: Principal | undefined;
 }
 
-export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>, address: string) => Promise<Admission>;
+/**
+ * Synchronous when the decision needs no waiting (a public route, a cached credential, a refusal),
+ * so a proxied request with a cached credential costs no promise (issue 6 hot path); throws or
+ * rejects with the GatewayError to answer.
+ */
+export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>, address: string) => Admission | Promise<Admission>;
 
 const REALM = 'realm="photogate"';
 
@@ -30,12 +35,18 @@ function challengeFor(rule: RouteRule, error?: GatewayError): string {
 
 function withChallenge(error: unknown, rule: RouteRule): unknown {
   if (!(error instanceof GatewayError) || error.status !== 401) return error;
+  if (error instanceof InvalidToken && error.headers['www-authenticate']) return error;
   error.headers['www-authenticate'] = challengeFor(rule, error);
   return error;
 }
 
+function decide(rule: RouteRule, method: string, principal: Principal): Admission {
+  authorizeRequest(rule.access, method, principal);
+  return { rule, principal };
+}
+
 export function createAdmitRequest(routes: RouteTable, authenticate: AuthenticateFrom): AdmitRequest {
-  return async (method, path, headers, address) => {
+  return (method, path, headers, address) => {
     const rule = routes.match(method, path);
     if (rule === undefined) {
       throw new AccessDenied({ description: 'No route rule allows this path.', detail: 'unmapped path' });
@@ -49,11 +60,15 @@ export function createAdmitRequest(routes: RouteTable, authenticate: Authenticat
         error.headers['www-authenticate'] = challengeFor(rule);
         throw error;
       }
-      const principal = await authenticate(credential, address);
-      authorizeRequest(rule.access, method, principal);
-      return { rule, principal };
+      const principal = authenticate(credential, address);
+      if (!(principal instanceof Promise)) return decide(rule, method, principal);
+      return principal
+        .then((verified) => decide(rule, method, verified))
+        .catch((error: unknown) => {
+          throw withChallenge(error, rule);
+        });
     } catch (error) {
-      throw error instanceof InvalidToken && error.headers['www-authenticate'] ? error : withChallenge(error, rule);
+      throw withChallenge(error, rule);
     }
   };
 }

@@ -12,13 +12,11 @@ import type { Authenticator } from './authenticate.js';
 import type { Credential } from './parse-credentials.js';
 import type { Principal } from './principal.js';
 
-export type AuthenticateFrom = (credential: Credential, address: string) => Promise<Principal>;
+/** A principal at once (no promise) when the credential is cached, as on nearly every request. */
+export type AuthenticateFrom = (credential: Credential, address: string) => Principal | Promise<Principal>;
 
 export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter): AuthenticateFrom {
-  return async (credential, address) => {
-    if (credential.type === 'token') return authenticator.authenticate(credential);
-    const hit = authenticator.cached(credential);
-    if (hit) return hit;
+  async function checkPassword(credential: Credential & { type: 'basic' }, address: string): Promise<Principal> {
     const account = credential.username.toLowerCase();
     limiter.check(address, account);
     try {
@@ -27,5 +25,11 @@ export function limitPasswordChecks(authenticator: Authenticator, limiter: Failu
       if (error instanceof InvalidToken) limiter.recordFailure(address, account);
       throw error;
     }
+  }
+  return (credential, address) => {
+    const hit = authenticator.cached(credential);
+    if (hit) return hit;
+    if (credential.type === 'token') return authenticator.authenticate(credential);
+    return checkPassword(credential, address);
   };
 }

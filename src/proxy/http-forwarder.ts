@@ -39,7 +39,7 @@ export interface HttpForwarder {
 }
 
 /** Response headers about the upstream connection, not the response (RFC 9110 §7.6.1, RFC 9112 §6.1). */
-const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP_RESPONSE: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 class ClientGone extends Error {
   constructor() {
@@ -60,15 +60,17 @@ function toGatewayError(error: Error & { code?: string }): GatewayError {
   }
 }
 
+/** Hop-by-hop response headers and those the upstream's `Connection` names stay here. */
 function responseHeaders(headers: Record<string, string | string[] | undefined>, keepAlive: boolean): OutgoingHttpHeaders {
-  const named = headers.connection;
-  if (named !== undefined) {
-    for (const name of String(named).toLowerCase().split(',')) delete headers[name.trim()];
+  const named = headers.connection === undefined ? undefined : String(headers.connection).toLowerCase().split(',').map((n) => n.trim());
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP_RESPONSE.has(name) || named?.includes(name)) continue;
+    out[name] = headers[name];
   }
-  for (const name of HOP_BY_HOP_RESPONSE) delete headers[name];
   // Set explicitly, so Node neither keeps the upstream's value nor adds a Keep-Alive of its own.
-  headers.connection = keepAlive ? 'keep-alive' : 'close';
-  return headers;
+  out.connection = keepAlive ? 'keep-alive' : 'close';
+  return out;
 }
 
 /** The upstream request body: the client's stream, or none (RFC 9112 §6.3: no length, no body). */
@@ -77,6 +79,62 @@ function requestBody(req: IncomingMessage): IncomingMessage | null {
   if (headers['transfer-encoding'] !== undefined) return req;
   const length = headers['content-length'];
   return length !== undefined && length !== '0' ? req : null;
+}
+
+/** One forwarded request, as undici's handler: its methods are undici's callbacks, in order. */
+class Exchange implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly onError: (error: GatewayError) => void,
+  ) {
+    res.once('close', this.#onClose);
+  }
+
+  /** The client went away before its answer was complete: end the upstream request too. */
+  #onClose = () => {
+    if (!this.res.writableFinished) this.#controller?.abort(new ClientGone());
+  };
+
+  #onDrain = () => this.#controller?.resume();
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.res.destroyed) controller.abort(new ClientGone());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    const { res } = this;
+    // Node validates the status text and every header: an upstream sending what may not be
+    // sent makes this throw, undici aborts, and the client gets 502 (onResponseError).
+    const headersOut = responseHeaders(headers, res.shouldKeepAlive);
+    if (statusMessage) res.writeHead(statusCode, statusMessage, headersOut);
+    else res.writeHead(statusCode, headersOut);
+    res.on('drain', this.#onDrain);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.res.off('close', this.#onClose);
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error & { code?: string }): void {
+    const { req, res } = this;
+    res.off('close', this.#onClose);
+    // Nobody to answer (the client went away, which also fails the body stream undici reads),
+    // or the answer has started: end the client's connection without a status.
+    if (error instanceof ClientGone || req.socket.destroyed || res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.onError(toGatewayError(error));
+  }
 }
 
 export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder {
@@ -96,44 +154,6 @@ export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder 
     const body = requestBody(req);
     delete headers['transfer-encoding'];
     delete headers.expect;
-    let controller: Dispatcher.DispatchController | undefined;
-    const onClose = () => {
-      if (!res.writableFinished) controller?.abort(new ClientGone());
-    };
-    const onDrain = () => controller?.resume();
-    res.once('close', onClose);
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        controller = started;
-        if (res.destroyed) started.abort(new ClientGone());
-      },
-      onResponseStart(_started, statusCode, upstreamHeaders, statusMessage) {
-        // Node validates the status text and every header: an upstream sending what may not be
-        // sent makes this throw, undici aborts, and the client gets 502 below.
-        const headersOut = responseHeaders(upstreamHeaders, res.shouldKeepAlive);
-        if (statusMessage) res.writeHead(statusCode, statusMessage, headersOut);
-        else res.writeHead(statusCode, headersOut);
-        res.on('drain', onDrain);
-      },
-      onResponseData(started, chunk) {
-        if (!res.write(chunk)) started.pause();
-      },
-      onResponseEnd() {
-        res.off('close', onClose);
-        res.end();
-      },
-      onResponseError(_started, error: Error & { code?: string }) {
-        res.off('close', onClose);
-        // Nobody to answer (the client went away, which also fails the body stream undici reads),
-        // or the answer has started: end the client's connection without a status.
-        if (error instanceof ClientGone || req.socket.destroyed || res.headersSent) {
-          res.destroy();
-          return;
-        }
-        onError(toGatewayError(error));
-      },
-    };
     pool.dispatch(
       {
         method: req.method as Dispatcher.HttpMethod,
@@ -141,7 +161,7 @@ export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder 
         headers: headers as Record<string, string | string[]>,
         body,
       },
-      handler,
+      new Exchange(req, res, onError),
     );
   }
 
