@@ -11,14 +11,13 @@
  *   at a time): p50, p99 and tokens a second. Every answer is a token durably stored.
  * - the store alone in a process of its own (openFileStore), with a 1 ms interval timer watching
  *   the event loop: load time; then 32 concurrent writers; reloading writes another process
- *   makes; purging the expired tokens; a compaction. For each, the longest gap between two timer
- *   turns (wall clock) and the most CPU the process used within one gap: on a shared machine a
- *   late timer may only mean the process was not scheduled, so the CPU figure is the one that
- *   says what the store itself blocked, and the one the target is judged on.
+ *   makes; purging the expired tokens; a compaction. For each, the longest time the event loop
+ *   was kept busy between two turns of a 1 ms timer (watchEventLoop), the figure judged, beside
+ *   the raw longest gap and the most CPU used within one gap.
  *
  *   node dist/bench/store-scale.js [--quick]      the section alone, printing its JSON
  *
- * `--quick`: 1,000 and 100,000 tokens with half-second phases. Targets are reported, not asserted.
+ * `--quick`: 100,000 tokens only, half-second phases, no capped run. Targets are reported, not asserted.
  */
 import { spawn } from 'node:child_process';
 import { hash, randomBytes } from 'node:crypto';
@@ -57,11 +56,17 @@ interface Plan {
   issueSeconds: number;
   writeSeconds: number;
   reloadWrites: number;
+  /** Repeat the largest store with the young generation capped. */
+  cappedRun: boolean;
 }
 
 interface Block {
+  /** The longest gap between two timer turns. */
   wallMs: number;
+  /** The most CPU the process used within one gap. */
   cpuMs: number;
+  /** The longest gap counting only time the process was busy: max over gaps of min(gap, CPU). */
+  busyMs: number;
 }
 
 /** The store file for `count` tokens; 10% of them expired at `nowSeconds`. */
@@ -120,27 +125,31 @@ function storeData(count: number, nowSeconds: number): StoreData {
 }
 
 /**
- * Watches the event loop with a 1 ms timer: the longest gap between turns (wall clock), and the
- * most CPU the process (every thread: a garbage collection pause works on helper threads too)
- * used within one gap. On a machine others load, a timer is also late when the process simply
- * did not run; CPU time is what the process itself spent blocking.
+ * Watches the event loop with a 1 ms timer. Per gap between two turns it takes the wall-clock
+ * length and the CPU the process (all threads) used meanwhile. On a machine others load, a gap
+ * is also long when the process simply was not scheduled (CPU below the gap); a garbage
+ * collection works on helper threads in parallel (CPU above the gap). The smaller of the two is
+ * the time the process itself kept the loop busy; the largest such figure is the one judged.
  */
 function watchEventLoop(): { stop(): Block } {
   let last = performance.now();
   let lastCpu = processCpuMs();
-  const worst: Block = { wallMs: 0, cpuMs: 0 };
+  const worst: Block = { wallMs: 0, cpuMs: 0, busyMs: 0 };
   const timer = setInterval(() => {
     const now = performance.now();
     const cpu = processCpuMs();
-    worst.wallMs = Math.max(worst.wallMs, now - last - 1);
-    worst.cpuMs = Math.max(worst.cpuMs, cpu - lastCpu);
+    const gap = now - last - 1;
+    const used = cpu - lastCpu;
+    worst.wallMs = Math.max(worst.wallMs, gap);
+    worst.cpuMs = Math.max(worst.cpuMs, used);
+    worst.busyMs = Math.max(worst.busyMs, Math.min(gap, used));
     last = now;
     lastCpu = cpu;
   }, 1);
   return {
     stop() {
       clearInterval(timer);
-      return { wallMs: round(Math.max(0, worst.wallMs), 1), cpuMs: round(worst.cpuMs, 1) };
+      return { wallMs: round(Math.max(0, worst.wallMs), 1), cpuMs: round(worst.cpuMs, 1), busyMs: round(Math.max(0, worst.busyMs), 1) };
     },
   };
 }
@@ -190,7 +199,7 @@ async function issueTokens(url: string, clients: number, seconds: number): Promi
     return performance.now() - started;
   };
   try {
-    const warmUntil = performance.now() + 200;
+    const warmUntil = performance.now() + Math.min(200, seconds * 200);
     await Promise.all(Array.from({ length: clients }, async () => {
       while (performance.now() < warmUntil) await issueOne();
     }));
@@ -368,8 +377,10 @@ async function measureSize(
     );
     const store = await measureStoreInChild(localStore, nowSeconds, plan, nodeFlags);
     log(
-      `${label}: store load ${Math.round(store.loadMs)} ms; longest block (wall/cpu ms): writes ${store.writes.wallMs}/${store.writes.cpuMs}, ` +
-        `reload ${store.reload.wallMs}/${store.reload.cpuMs}, purge ${store.purge.wallMs}/${store.purge.cpuMs}, compaction ${store.compaction.wallMs}/${store.compaction.cpuMs}`,
+      `${label}: store load ${Math.round(store.loadMs)} ms; longest block (busy/wall/cpu ms): ` +
+        (['writes', 'reload', 'purge', 'compaction'] as const)
+          .map((phase) => `${phase} ${store[phase].busyMs}/${store[phase].wallMs}/${store[phase].cpuMs}`)
+          .join(', '),
     );
     return { size, nodeFlags, gateway, store };
   } finally {
@@ -398,24 +409,28 @@ function rowOf({ size, nodeFlags, gateway, store }: SizeFigures): SectionResult[
     ),
     load_ms: round(store.loadMs, 0),
     load_cpu_ms: round(store.loadCpuMs, 0),
-    writes_block_ms: store.writes.wallMs,
-    writes_block_cpu_ms: store.writes.cpuMs,
-    reload_block_ms: store.reload.wallMs,
-    reload_block_cpu_ms: store.reload.cpuMs,
+    writes_block_ms: store.writes.busyMs,
+    writes_gap_ms: store.writes.wallMs,
+    writes_gap_cpu_ms: store.writes.cpuMs,
+    reload_block_ms: store.reload.busyMs,
+    reload_gap_ms: store.reload.wallMs,
+    reload_gap_cpu_ms: store.reload.cpuMs,
     purged: store.purged,
     purge_ms: round(store.purgeMs, 0),
-    purge_block_ms: store.purge.wallMs,
-    purge_block_cpu_ms: store.purge.cpuMs,
+    purge_block_ms: store.purge.busyMs,
+    purge_gap_ms: store.purge.wallMs,
+    purge_gap_cpu_ms: store.purge.cpuMs,
     compact_ms: round(store.compactMs, 0),
-    compact_block_ms: store.compaction.wallMs,
-    compact_block_cpu_ms: store.compaction.cpuMs,
+    compact_block_ms: store.compaction.busyMs,
+    compact_gap_ms: store.compaction.wallMs,
+    compact_gap_cpu_ms: store.compaction.cpuMs,
   };
 }
 
 export const storeScale: Section = async ({ quick, log }): Promise<SectionResult> => {
   const plan: Plan = quick
-    ? { sizes: [1_000, 100_000], issueSeconds: 0.5, writeSeconds: 0.5, reloadWrites: 50 }
-    : { sizes: [1_000, 10_000, 100_000], issueSeconds: 1.5, writeSeconds: 1.5, reloadWrites: 100 };
+    ? { sizes: [100_000], issueSeconds: 0.5, writeSeconds: 0.5, reloadWrites: 20, cappedRun: false }
+    : { sizes: [1_000, 10_000, 100_000], issueSeconds: 1.5, writeSeconds: 1.5, reloadWrites: 100, cappedRun: true };
   const workDir = mkdtempSync(join(tmpdir(), 'photogate-store-scale-'));
   const rows: SectionResult['rows'] = [];
   let largest: SizeFigures | undefined;
@@ -426,7 +441,7 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
     }
     // The same largest store once more, with Node's young generation capped (README "The store").
     const largestSize = plan.sizes.at(-1);
-    if (largestSize !== undefined) rows.push(rowOf(await measureSize(largestSize, cappedYoungGeneration, plan, workDir, log)));
+    if (plan.cappedRun && largestSize !== undefined) rows.push(rowOf(await measureSize(largestSize, cappedYoungGeneration, plan, workDir, log)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -436,10 +451,10 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
     const at = `${size.toLocaleString('en-US')} tokens`;
     const judged = gateway.issued.find((i) => i.clients === judgedClients) as Issued;
     const block = (what: string, measured: Block) => ({
-      what: `${at}: longest event-loop block during ${what} (CPU the process used within one gap; wall-clock gap ${measured.wallMs} ms)`,
+      what: `${at}: longest event-loop block during ${what} (busy time; longest wall-clock gap ${measured.wallMs} ms, most CPU in a gap ${measured.cpuMs} ms)`,
       target: '<= 10 ms',
-      measured: `${measured.cpuMs} ms`,
-      met: measured.cpuMs <= 10,
+      measured: `${measured.busyMs} ms`,
+      met: measured.busyMs <= 10,
     });
     targets.push(
       {
@@ -478,8 +493,8 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
     targets,
     notes: [
       'Gateway figures are from a real photogate start process (RSS from /proc/PID/status); load and event-loop figures from the store alone in a process of its own.',
-      `Targets are judged on Node's defaults; the last row repeats the largest store with ${cappedYoungGeneration.join(' ')} (a smaller young generation: less memory, shorter garbage-collection pauses).`,
-      `Event-loop blocks: a 1 ms interval timer; wall = longest gap between its turns, cpu = the most CPU the process (all threads) used within one gap: a late timer on a busy machine is not store work. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
+      `Targets are judged on Node's defaults${plan.cappedRun ? `; the last row repeats the largest store with ${cappedYoungGeneration.join(' ')} (a smaller young generation: less memory, shorter garbage-collection pauses)` : ''}.`,
+      `Event-loop blocks: a 1 ms interval timer; per gap between turns, its length and the CPU the process (all threads) used within it; *_block_ms = the longest gap counting only busy time, max(min(gap, CPU)): a late timer on a loaded machine is not store work, and a garbage collection's helper threads add CPU without adding to the gap. *_gap_ms and *_gap_cpu_ms are the raw maxima. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
     ],
   };
 };
