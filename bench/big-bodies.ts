@@ -23,6 +23,7 @@ import { median, round } from './stats.js';
 const chunk = Buffer.alloc(256 * 1024, 'u');
 const MB = 1e6;
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 interface Transfer {
   bytes: number;
@@ -33,6 +34,27 @@ function readRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status);
   return kb ? Number(kb[1]) * 1024 : Number.NaN;
+}
+
+/** User + system CPU seconds a process has used so far (/proc/PID/stat, clock ticks of 10 ms). */
+function readCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds each party used while `work` ran: who the machine's two cores were busy for. */
+async function withCpuAccounting<T>(pids: { upstream: number; gateway: number }, work: () => Promise<T>) {
+  const before = { upstream: readCpuSeconds(pids.upstream), gateway: readCpuSeconds(pids.gateway), client: process.cpuUsage() };
+  const result = await work();
+  const client = process.cpuUsage(before.client);
+  return {
+    result,
+    cpu: {
+      upstream: readCpuSeconds(pids.upstream) - before.upstream,
+      gateway: readCpuSeconds(pids.gateway) - before.gateway,
+      client: (client.user + client.system) / 1e6,
+    },
+  };
 }
 
 /** Samples a process's RSS every 50 ms while `work` runs; resolves to the work's result and the peak growth. */
@@ -118,23 +140,35 @@ export const bigBodies: Section = async ({ quick, log }): Promise<SectionResult>
       await upload(`${target.base}/originals/warm-up.bin`, target.headers, 8 * MiB);
     }
 
-    const results: Record<string, { seconds: number[]; growth: number[]; baseline: number[] }> = {};
+    type Cpu = { upstream: number; gateway: number; client: number };
+    const results: Record<string, { seconds: number[]; growth: number[]; baseline: number[]; cpu: Cpu[] }> = {};
+    const pids = { upstream: upstream.pid, gateway: gateway.process.pid };
     for (let r = 0; r < rounds; r++) {
       for (const direction of ['download', 'upload'] as const) {
         for (const [name, target] of Object.entries(targets)) {
-          const { result, baseline, peak } = await withRssSampling(target.pid, () =>
-            direction === 'download'
-              ? download(`${target.base}/originals/bytes/${size}`, target.headers, size)
-              : upload(`${target.base}/originals/big-upload.bin`, target.headers, size),
+          const { result: sampled, cpu } = await withCpuAccounting(pids, () =>
+            withRssSampling(target.pid, () =>
+              direction === 'download'
+                ? download(`${target.base}/originals/bytes/${size}`, target.headers, size)
+                : upload(`${target.base}/originals/big-upload.bin`, target.headers, size),
+            ),
           );
-          const entry = (results[`${name}|${direction}`] ??= { seconds: [], growth: [], baseline: [] });
+          const { result, baseline, peak } = sampled;
+          const entry = (results[`${name}|${direction}`] ??= { seconds: [], growth: [], baseline: [], cpu: [] });
           entry.seconds.push(result.seconds);
           entry.growth.push(peak - baseline);
           entry.baseline.push(baseline);
-          log(`  ${direction.padEnd(8)} ${name.padEnd(9)} ${(size / MiB / result.seconds).toFixed(0).padStart(6)} MiB/s${target.pid ? `  RSS ${(baseline / MB).toFixed(1)} MB -> peak ${(peak / MB).toFixed(1)} MB` : ''}`);
+          entry.cpu.push(cpu);
+          const perGiB = (seconds: number) => (seconds / (size / GiB)).toFixed(2);
+          log(
+            `  ${direction.padEnd(8)} ${name.padEnd(9)} ${(size / MiB / result.seconds).toFixed(0).padStart(6)} MiB/s` +
+              `  CPU s/GiB: upstream ${perGiB(cpu.upstream)}, gateway ${perGiB(cpu.gateway)}, client ${perGiB(cpu.client)}` +
+              (target.pid ? `  RSS ${(baseline / MB).toFixed(1)} MB -> peak ${(peak / MB).toFixed(1)} MB` : ''),
+          );
         }
       }
     }
+    const cpuPerGiB = (list: Cpu[], party: keyof Cpu) => round(median(list.map((c) => c[party])) / (size / GiB), 2);
 
     const rows: SectionResult['rows'] = [];
     const checks: TargetCheck[] = [];
@@ -146,7 +180,18 @@ export const bigBodies: Section = async ({ quick, log }): Promise<SectionResult>
       const growthMB = Math.max(...through.growth) / MB;
       const ratio = median(through.seconds.map((s, i) => (direct.seconds[i] as number) / s));
       rows.push(
-        { direction, path: 'direct', bytes: size, mib_per_s: round(directMiBs, 0), x_direct: 1, rss_before_mb: null, rss_growth_mb: null },
+        {
+          direction,
+          path: 'direct',
+          bytes: size,
+          mib_per_s: round(directMiBs, 0),
+          x_direct: 1,
+          rss_before_mb: null,
+          rss_growth_mb: null,
+          cpu_s_per_gib_upstream: cpuPerGiB(direct.cpu, 'upstream'),
+          cpu_s_per_gib_gateway: null,
+          cpu_s_per_gib_client: cpuPerGiB(direct.cpu, 'client'),
+        },
         {
           direction,
           path: 'photogate',
@@ -155,6 +200,9 @@ export const bigBodies: Section = async ({ quick, log }): Promise<SectionResult>
           x_direct: round(ratio, 2),
           rss_before_mb: round(median(through.baseline) / MB, 1),
           rss_growth_mb: round(growthMB, 1),
+          cpu_s_per_gib_upstream: cpuPerGiB(through.cpu, 'upstream'),
+          cpu_s_per_gib_gateway: cpuPerGiB(through.cpu, 'gateway'),
+          cpu_s_per_gib_client: cpuPerGiB(through.cpu, 'client'),
         },
       );
       checks.push(
@@ -166,7 +214,10 @@ export const bigBodies: Section = async ({ quick, log }): Promise<SectionResult>
       name: 'big-bodies',
       rows,
       targets: checks,
-      notes: [`${rounds} round(s); throughput is the median, the ratio the median of per-round ratios; RSS sampled every 50 ms from /proc/PID/status.`],
+      notes: [
+        `${rounds} round(s); throughput is the median, the ratio the median of per-round ratios; RSS sampled every 50 ms from /proc/PID/status.`,
+        'cpu_s_per_gib_*: CPU seconds (user + system) each process spent per GiB moved: the upstream and the bench client (this process) run on the same 2 cores as the gateway, so a transfer through the gateway has a third busy process.',
+      ],
     };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
