@@ -163,7 +163,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
           log = forward(req, res, target, admission);
         }
       } catch (error) {
-        fail(error);
+        // Answered after the parser has read the rest of what arrived with the head, as the
+        // promise path is: a body whose framing is broken (RFC 9112 §6.3) then gets Node's 400,
+        // not whatever the gateway would have refused the request with.
+        queueMicrotask(() => fail(error));
       }
     },
 
