@@ -86,6 +86,13 @@ export function startChild(name: string, command: string, args: readonly string[
   });
 }
 
+/** Registers a process started elsewhere (a load generator), so that it too ends with the run. */
+export function adoptChild(name: string, child: ChildProcess): void {
+  const adopted: StartedChild = { name, child, pid: child.pid ?? -1, url: '', stderr: () => '' };
+  running.add(adopted);
+  child.once('exit', () => running.delete(adopted));
+}
+
 /** SIGTERM, then SIGKILL for whatever has not exited after `graceMs`. */
 export async function stopChild(started: StartedChild, graceMs = 3000): Promise<void> {
   const { child } = started;
