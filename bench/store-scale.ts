@@ -32,7 +32,7 @@ import { DurableJsonFile } from '../src/store/durable-json-file.js';
 import { openFileStore } from '../src/store/file-store.js';
 import type { StoreData, TokenRecord, UserRecord } from '../src/store/records.js';
 import type { Section, SectionResult, TargetCheck } from './bench-section.js';
-import { startChild, stopChild } from './child-processes.js';
+import { adoptChild, startChild, stopChild } from './child-processes.js';
 import { photogateMain } from './photogate-process.js';
 import { round } from './stats.js';
 
@@ -256,6 +256,7 @@ function measureStoreInChild(storePath: string, nowSeconds: number, plan: Plan, 
     const child = spawn(process.execPath, [...nodeFlags, thisScript, '--store', storePath, String(nowSeconds), JSON.stringify(plan)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    adoptChild('store alone', child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -338,6 +339,7 @@ function benchToken(id: string, nowSeconds: number): TokenRecord {
 function runWriter(storePath: string, count: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [thisScript, '--writer', storePath, String(count)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    adoptChild('store writer', child);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
