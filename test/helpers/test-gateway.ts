@@ -19,6 +19,19 @@ import type { Store } from '../../src/store/store.js';
 
 export const testHasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
+/** The test hasher, counting its verifications: how tests see argon2 run once, or not at all. */
+export function countingHasher(): PasswordHasher & { verifications: number } {
+  const counter = {
+    verifications: 0,
+    hash: (password: string) => testHasher.hash(password),
+    verify: async (hash: string, password: string) => {
+      counter.verifications++;
+      return testHasher.verify(hash, password);
+    },
+  };
+  return counter;
+}
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends readonly unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
 export interface TestGateway extends RunningServer {

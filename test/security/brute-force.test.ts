@@ -7,10 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import type { PasswordHasher } from '../../src/credentials/password-hash.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
-import { basic, startTestGateway, testHasher } from '../helpers/test-gateway.js';
+import { basic, countingHasher, startTestGateway } from '../helpers/test-gateway.js';
 
 interface Step {
   /** How the attempt is made: Basic on a proxied path, a wrong Bearer token, or the session API. */
@@ -127,18 +126,6 @@ const scenarios: Scenario[] = [
     ],
   },
 ];
-
-function countingHasher(): PasswordHasher & { verifications: number } {
-  const counter = {
-    verifications: 0,
-    hash: (password: string) => testHasher.hash(password),
-    verify: async (hash: string, password: string) => {
-      counter.verifications++;
-      return testHasher.verify(hash, password);
-    },
-  };
-  return counter;
-}
 
 t.test('brute force', async (t) => {
   for (const s of scenarios) {

@@ -8,22 +8,10 @@
  */
 import t from 'tap';
 import { nowSeconds, systemClock } from '../../src/clock.js';
-import { createPasswordHasher, type PasswordHasher } from '../../src/credentials/password-hash.js';
+import { createPasswordHasher } from '../../src/credentials/password-hash.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
-import { basic, startTestGateway, type TestGateway, testHasher } from '../helpers/test-gateway.js';
-
-function countingHasher(): PasswordHasher & { verifications: number } {
-  const counter = {
-    verifications: 0,
-    hash: (password: string) => testHasher.hash(password),
-    verify: async (hash: string, password: string) => {
-      counter.verifications++;
-      return testHasher.verify(hash, password);
-    },
-  };
-  return counter;
-}
+import { basic, countingHasher, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 t.test('concurrent identical checks run argon2 once', async (t) => {
   const upstream = await startEchoUpstream(t);
