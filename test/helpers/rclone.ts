@@ -5,10 +5,9 @@
  * variables, a throw-away HOME), always asynchronously: the gateway under test lives in this
  * process, so a blocking spawnSync would deadlock against it.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { execFile, spawnSync } from 'node:child_process';
 import type { Test } from 'tap';
+import { onFreePort, startDaemon } from './daemon.js';
 
 /** Bounds on every rclone call: connect, idle I/O, retries, and a hard kill. */
 export const rcloneQuickFlags = [
@@ -66,59 +65,27 @@ export async function obscure(secret: string, env: NodeJS.ProcessEnv): Promise<s
   return result.stdout.trim();
 }
 
-/** A port that was free a moment ago on loopback (listen on 0, read it, close). */
-export async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * Starts `rclone serve webdav DIR` on a free loopback port under `baseUrl`, waits until it
  * answers (bounded), and stops it in teardown. Resolves with its origin (`http://127.0.0.1:PORT`).
  */
 export async function startRcloneServe(t: Test, dir: string, home: string, baseUrl: string): Promise<string> {
-  const port = await findFreePort();
-  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--baseurl', baseUrl], {
-    env: rcloneEnv(home),
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return onFreePort(async (port) => {
+    const origin = `http://127.0.0.1:${port}`;
+    await startDaemon(t, {
+      name: 'rclone serve webdav',
+      command: 'rclone',
+      args: ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--baseurl', baseUrl],
+      env: rcloneEnv(home),
+      isReady: () => answersOk(`${origin}${baseUrl}/`),
+      readyTimeoutMs: 15_000,
+    });
+    return origin;
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
-  t.teardown(async () => {
-    if (!running) return;
-    child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(kill);
-  });
+}
 
-  const origin = `http://127.0.0.1:${port}`;
-  const url = `${origin}${baseUrl}/`;
-  const deadline = Date.now() + 15_000;
-  for (let attempt = 1; ; attempt++) {
-    if (!running) throw new Error(`rclone serve webdav exited early: ${stderr.trim()}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.ok) return origin;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`rclone serve webdav did not answer on ${url} after ${attempt} tries: ${stderr.trim()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+async function answersOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+  await res.arrayBuffer();
+  return res.ok;
 }

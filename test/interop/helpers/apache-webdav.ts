@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { answers, onFreePort, startDaemon } from './daemon.js';
+import { answers, onFreePort, startDaemon } from '../../helpers/daemon.js';
 import { tools } from './require-tool.js';
 
 export interface ApacheWebdav {

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { onFreePort, startDaemon } from './daemon.js';
+import { onFreePort, startDaemon } from '../../helpers/daemon.js';
 import { tools } from './require-tool.js';
 
 export interface Prometheus {

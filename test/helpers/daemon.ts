@@ -1,13 +1,25 @@
 /**
- * A server the interop suite starts as a child process (Apache, Prometheus): waits until it is
+ * A server a test starts as a child process (Apache, Prometheus, `rclone serve`): waits until it is
  * ready with bounded polling, and stops it in `t.teardown` (SIGTERM, SIGKILL after 5 s), so a
  * failing test never leaves one running. Apache and Prometheus cannot bind port 0 and report it,
  * so `onFreePort` hands out a port that was free a moment ago and retries when another process
  * took it in between (the daemon's output says "address already in use").
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import type { Test } from 'tap';
-import { findFreePort } from '../../helpers/rclone.js';
+
+/** A port that was free a moment ago on loopback (listen on 0, read it, close). */
+export async function findFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 export interface DaemonOptions {
   name: string;
