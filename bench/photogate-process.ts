@@ -1,6 +1,8 @@
 /**
- * photogate as users run it: `dist/src/main.js start` as its own process on built-in defaults
- * (request log on, info level, default cache), with a store prepared by the CLI beforehand:
+ * photogate as users run it: `dist/src/main.js start` as its own process, with the Node options
+ * its executable's first line names (what `npx photogate`, `npm start` and the Docker image
+ * pass), on built-in defaults (request log on, info level, default cache), with a store prepared
+ * by the CLI beforehand:
  * a user with WebDAV access, one app password and one access token (both scope `*`).
  * Its working directory is the run's temporary directory, so no ./photogate.yaml of ours applies;
  * its log goes to a file there, so reading it costs the benchmark nothing.
@@ -8,12 +10,20 @@
  * --cpu-prof-dir=/tmp/prof` to profile the gateway under the benchmark's load).
  */
 import { execFileSync } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type StartedChild } from './child-processes.js';
 
 export const photogateMain = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+/** The Node options of photogate's launcher: its executable's `#!/usr/bin/env -S node …` line. */
+export function launcherNodeFlags(): string[] {
+  const shebang = readFileSync(photogateMain, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node(.*)$/.exec(shebang);
+  if (!match) throw new Error(`${photogateMain} does not start with "#!/usr/bin/env -S node": the launcher's options cannot be read`);
+  return match[1]!.split(' ').filter(Boolean);
+}
 
 export interface PhotogateProcess {
   process: StartedChild;
@@ -54,7 +64,7 @@ export async function startPhotogate(upstreamUrl: string, workDir: string, name 
   const started = await startChild(
     name,
     process.execPath,
-    [photogateMain, 'start', '--listen', '127.0.0.1:0', '--upstream', upstreamUrl, '--store', store],
+    [...launcherNodeFlags(), photogateMain, 'start', '--listen', '127.0.0.1:0', '--upstream', upstreamUrl, '--store', store],
     {
       readyPattern: /listening on (http:\/\/\S+)/,
       cwd: workDir,
