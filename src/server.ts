@@ -7,7 +7,7 @@
  * stalled one is ended by the idle time-out (http/limit-idle-time.ts).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
@@ -27,6 +27,9 @@ export interface RunningServer {
   gateway: Gateway;
   close(): Promise<void>;
 }
+
+/** How long a stopping gateway lets exchanges in progress finish (Docker waits 10 s before SIGKILL). */
+const shutdownGraceMs = 5000;
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const colon = listen.lastIndexOf(':');
@@ -73,7 +76,12 @@ export async function startServer(
   // Not answered by Node before any check: the gateway sends 100 Continue once it takes the
   // request (http/continue-if-expected.ts).
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
-  server.on('upgrade', (req, socket, head) => {
+  // Upgraded (WebSocket) connections leave Node's HTTP bookkeeping: closeAllConnections() does not
+  // see them, so close() ends them itself.
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req, socket: Socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const refused = checkHost(req);
     if (refused) sendErrorOnSocket(socket, refused, deps.logger);
     else gateway.upgrade(req, socket, head);
@@ -84,13 +92,27 @@ export async function startServer(
     issuer,
     server,
     gateway,
+    /**
+     * Stops accepting and lets exchanges in progress finish (their upstream requests included),
+     * for up to `shutdownGraceMs`; then cuts what is left, WebSockets included. The timer is
+     * deliberately not unref'd: a connection whose socket is paused (a client still uploading
+     * after the upstream answered early) keeps `server.close` waiting without keeping the event
+     * loop alive, and Node would then exit with 13 ("unsettled top-level await") instead of 0.
+     */
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A kept-alive connection becomes idle once its exchange ends: closed then, not at the end
+      // of the grace period (swept only while stopping, so requests pay nothing for it).
       server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 5000).unref();
-      gateway.close();
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+      }, shutdownGraceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(force);
+      gateway.close();
     },
   };
 }
