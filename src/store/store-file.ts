@@ -28,7 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, unlink } from 'node:fs/promises';
 import { StoreCorrupt } from '../errors.js';
 import type { ChangeSet } from './change-set.js';
-import { encodeChangeLine, tableNames } from './change-set.js';
+import { changeCount, encodeChangeLine, tableNames } from './change-set.js';
 import type { FileIdentity, LoadedSnapshot, TempSnapshot } from './durable-json-file.js';
 import {
   commitSnapshot,
@@ -78,6 +78,8 @@ interface Position {
 }
 
 const compactionRetryMs = 60_000;
+/** Journal changes a reader applies between two turns of the event loop (~4 ms of work). */
+const changesPerTurn = 2_000;
 
 export class StoreFile {
   readonly #path: string;
@@ -322,7 +324,8 @@ export class StoreFile {
    */
   async #readJournal(journal: StoreJournal, at: Position, announce: boolean): Promise<boolean> {
     let gap = false;
-    await journal.readNew((line) => {
+    let sinceYield = 0;
+    await journal.readNew(async (line) => {
       if (gap || journal.id !== at.lineage || line.seq <= at.seq) return;
       if (line.seq !== at.seq + 1) {
         gap = true;
@@ -331,6 +334,13 @@ export class StoreFile {
       const changes = at.state.apply(line.changes);
       at.seq = line.seq;
       if (announce) this.#announce(changes);
+      // Many lines at once (a bulk removal another process wrote in batches): a turn of the event
+      // loop between every few thousand changes, each line being whole and consistent.
+      sinceYield += changeCount(line.changes);
+      if (sinceYield >= changesPerTurn) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
     });
     return gap;
   }

@@ -407,7 +407,8 @@ for (const mode of storeModes) {
         clients: ['cb', 'cn'],
         tokens: ['t-bob', 't-cb', 't-none'],
         grants: ['g-cb', 'g-cn'],
-        changes: ['user-changed:alice', 'client-changed:ca', 'token-removed:t-alice', 'token-removed:t-ca'],
+        // Tokens first (bulk removals go in batches, file-store.ts), then the records they hang on.
+        changes: ['token-removed:t-alice', 'token-removed:t-ca', 'user-changed:alice', 'client-changed:ca'],
       },
       {
         name: 'disabling a client removes its tokens and grants',
@@ -434,7 +435,7 @@ for (const mode of storeModes) {
         clients: ['ca', 'cn'],
         tokens: ['t-alice', 't-ca', 't-bob', 't-none'],
         grants: ['g-alice', 'g-ca', 'g-cn'],
-        changes: ['client-changed:cb', 'token-removed:t-cb'],
+        changes: ['token-removed:t-cb', 'client-changed:cb'],
       },
       {
         name: 'resetClients removes every client and their tokens and grants',
@@ -444,11 +445,11 @@ for (const mode of storeModes) {
         tokens: ['t-alice', 't-bob', 't-none'],
         grants: [],
         changes: [
+          'token-removed:t-ca',
+          'token-removed:t-cb',
           'client-changed:ca',
           'client-changed:cb',
           'client-changed:cn',
-          'token-removed:t-ca',
-          'token-removed:t-cb',
         ],
       },
       {
