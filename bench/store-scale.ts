@@ -11,9 +11,10 @@
  *   at a time): p50, p99 and tokens a second. Every answer is a token durably stored.
  * - the store alone in a process of its own (openFileStore), with a 1 ms interval timer watching
  *   the event loop: load time; then 32 concurrent writers; reloading writes another process
- *   makes; purging the expired tokens; a compaction. For each, the longest time the event loop
- *   was kept busy between two turns of a 1 ms timer (watchEventLoop), the figure judged, beside
- *   the raw longest gap and the most CPU used within one gap.
+ *   makes; purging the expired tokens; a compaction; another process revoking every token
+ *   (`auth reset`). For each, the longest time the event loop was kept busy between two turns
+ *   of a 1 ms timer (watchEventLoop), the figure judged, beside the raw longest gap and the most
+ *   CPU used within one gap.
  *
  *   node dist/bench/store-scale.js [--quick]      the section alone, printing its JSON
  *
@@ -297,7 +298,7 @@ async function measureStore(storePath: string, nowSeconds: number, plan: Plan) {
     const writes = watch.stop();
 
     watch = watchEventLoop();
-    await runWriter(storePath, plan.reloadWrites);
+    await runOtherProcess(storePath, ['--writer', String(plan.reloadWrites)]);
     await store.refresh();
     const reload = watch.stop();
 
@@ -312,7 +313,17 @@ async function measureStore(storePath: string, nowSeconds: number, plan: Plan) {
     await store.compact();
     const compactMs = performance.now() - compactStarted;
     const compaction = watch.stop();
-    return { loadMs, loadCpuMs, written, firstWrites, writes, reload, purged, purgeMs, purge, compactMs, compaction };
+
+    // Last, as it empties the store: another process revokes every token (`auth reset`), which
+    // it writes in batches; this process takes them in.
+    const revoked = (await store.listTokens()).length;
+    await runOtherProcess(storePath, ['--reset']);
+    watch = watchEventLoop();
+    const revokeStarted = performance.now();
+    await store.refresh();
+    const revokeMs = performance.now() - revokeStarted;
+    const bulkRevoke = watch.stop();
+    return { loadMs, loadCpuMs, written, firstWrites, writes, reload, purged, purgeMs, purge, compactMs, compaction, revoked, revokeMs, bulkRevoke };
   } finally {
     await store.close();
   }
@@ -335,16 +346,22 @@ function benchToken(id: string, nowSeconds: number): TokenRecord {
   };
 }
 
-/** Another process (as a CLI would) adding `count` tokens one at a time. */
-function runWriter(storePath: string, count: number): Promise<void> {
+/** Another process, as the CLI would: `--writer N` adds N tokens one at a time, `--reset` revokes them all. */
+function runOtherProcess(storePath: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [thisScript, '--writer', storePath, String(count)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [thisScript, args[0] as string, storePath, ...args.slice(1)], { stdio: ['ignore', 'ignore', 'pipe'] });
     adoptChild('store writer', child);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`))));
   });
+}
+
+async function resetter(storePath: string): Promise<void> {
+  const store = await openFileStore({ path: storePath, clock: systemClock, watch: false, compactMinBytes: 2 ** 40 });
+  await store.resetTokens();
+  await store.close();
 }
 
 async function writer(storePath: string, count: number): Promise<void> {
@@ -389,7 +406,7 @@ async function measureSize(
     const store = await measureStoreInChild(localStore, nowSeconds, plan, nodeFlags);
     log(
       `${label}: store load ${Math.round(store.loadMs)} ms; longest block (busy/wall/cpu ms): ` +
-        (['firstWrites', 'writes', 'reload', 'purge', 'compaction'] as const)
+        (['firstWrites', 'writes', 'reload', 'purge', 'compaction', 'bulkRevoke'] as const)
           .map((phase) => `${phase} ${store[phase].busyMs}/${store[phase].wallMs}/${store[phase].cpuMs}`)
           .join(', '),
     );
@@ -437,6 +454,11 @@ function rowOf({ size, nodeFlags, gateway, store }: SizeFigures): SectionResult[
     compact_block_ms: store.compaction.busyMs,
     compact_gap_ms: store.compaction.wallMs,
     compact_gap_cpu_ms: store.compaction.cpuMs,
+    revoked: store.revoked,
+    revoke_ms: round(store.revokeMs, 0),
+    revoke_block_ms: store.bulkRevoke.busyMs,
+    revoke_gap_ms: store.bulkRevoke.wallMs,
+    revoke_gap_cpu_ms: store.bulkRevoke.cpuMs,
   };
 }
 
@@ -500,6 +522,7 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
       block("reloading another process's writes", store.reload),
       block(`the purge of ${store.purged} expired tokens`, store.purge),
       block('a compaction', store.compaction),
+      block(`another process's auth reset of all ${store.revoked.toLocaleString('en-US')} tokens (written in batches of 2,000)`, store.bulkRevoke),
     );
   }
   return {
@@ -517,6 +540,7 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--writer') return writer(args[1] as string, Number(args[2]));
+  if (args[0] === '--reset') return resetter(args[1] as string);
   if (args[0] === '--store') {
     const figures = await measureStore(args[1] as string, Number(args[2]), JSON.parse(args[3] as string) as Plan);
     process.stdout.write(JSON.stringify(figures));
