@@ -39,6 +39,6 @@ EXPOSE 8080
 # Liveness on the port PHOTOGATE_LISTEN names (slim images have no curl).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PHOTOGATE_LISTEN.split(':').pop()}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The launcher's V8 option, as in dist/src/main.js's first line and `npm start` (why: src/main.ts).
+# The server's V8 option, as in `npm start` (why: src/main.ts).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/main.js"]
 CMD ["start"]

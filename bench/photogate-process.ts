@@ -1,7 +1,6 @@
 /**
  * photogate as users run it: `dist/src/main.js start` as its own process, with the Node options
- * its executable's first line names (what `npx photogate`, `npm start` and the Docker image
- * pass), on built-in defaults (request log on, info level, default cache), with a store prepared
+ * its launchers pass (`npm start`'s, the same as the Docker image's), on built-in defaults (request log on, info level, default cache), with a store prepared
  * by the CLI beforehand:
  * a user with WebDAV access, one app password and one access token (both scope `*`).
  * Its working directory is the run's temporary directory, so no ./photogate.yaml of ours applies;
@@ -17,12 +16,13 @@ import { startChild, type StartedChild } from './child-processes.js';
 
 export const photogateMain = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
-/** The Node options of photogate's launcher: its executable's `#!/usr/bin/env -S node …` line. */
+/** The Node options photogate's launchers pass: those of `npm start` (`node OPTIONS dist/src/main.js start`). */
 export function launcherNodeFlags(): string[] {
-  const shebang = readFileSync(photogateMain, 'utf8').split('\n', 1)[0] ?? '';
-  const match = /^#!\/usr\/bin\/env -S node(.*)$/.exec(shebang);
-  if (!match) throw new Error(`${photogateMain} does not start with "#!/usr/bin/env -S node": the launcher's options cannot be read`);
-  return match[1]!.split(' ').filter(Boolean);
+  const packageJson = fileURLToPath(new URL('../../package.json', import.meta.url));
+  const start = (JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /^node (.*?) ?dist\/src\/main\.js start$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "node [OPTIONS] dist/src/main.js start": the launcher's options cannot be read`);
+  return (match[1] ?? '').split(' ').filter(Boolean);
 }
 
 export interface PhotogateProcess {

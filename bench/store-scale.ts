@@ -531,7 +531,7 @@ export const storeScale: Section = async ({ quick, log }): Promise<SectionResult
     targets,
     notes: [
       'Gateway figures are from a real photogate start process (RSS from /proc/PID/status); load and event-loop figures from the store alone in a process of its own.',
-      `Targets are judged on photogate as launched (node ${launcherFlags.join(' ')}: the executable's first line, npm start, the Docker image)${plan.defaultsRun ? "; the last row repeats the largest store on Node's defaults (a young generation growing to 2 x 64 MiB: more memory, longer garbage-collection pauses)" : ''}.`,
+      `Targets are judged on photogate as launched (node ${launcherFlags.join(' ')}: npm start and the Docker image)${plan.defaultsRun ? "; the last row repeats the largest store on Node's defaults (a young generation growing to 2 x 64 MiB: more memory, longer garbage-collection pauses)" : ''}.`,
       `Event-loop blocks: a 1 ms interval timer; per gap between turns, its length and the CPU the process (all threads) used within it; *_block_ms = the longest gap counting only busy time, max(min(gap, CPU)): a late timer on a loaded machine is not store work, and a garbage collection's helper threads add CPU without adding to the gap. *_gap_ms and *_gap_cpu_ms are the raw maxima. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
     ],
   };

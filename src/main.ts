@@ -1,17 +1,19 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env node
 /**
  * The `photogate` executable: a registry of commands, and the one place that turns an outcome
  * into an exit code: 0 ok, 1 runtime failure, 2 usage error (UsageError carries its own).
  * Errors print one line without a stack (PHOTOGATE_DEBUG=1 adds it); commands never put secrets
  * in error messages, so none reach stderr.
  *
- * The launcher's V8 option (the same in `npm start` and the Docker image; a unit test keeps the
- * three equal): semi-spaces of 8 MiB. By default V8 lets the young generation grow to two
- * semi-spaces of up to 64 MiB each under a steady request load; the gateway's garbage is
+ * The server's V8 option, `--max-semi-space-size=8`, is passed by its launchers (`npm start`,
+ * `npm run dev`, the Docker image; a unit test keeps them equal), not by this file's first line:
+ * `env -S` is GNU and macOS only (BusyBox on Alpine and the BSDs lack it), and a CLI that does not
+ * start at all there is worse than a larger heap. By default V8 lets the young generation grow to
+ * two semi-spaces of up to 64 MiB each under a steady request load; the gateway's garbage is
  * short-lived request state, so a small young generation costs little (about 2% more CPU a
  * proxied request, within this machine's noise: 85 vs 87 and 73 vs 75 µs) and keeps the resident
- * size down (100,000 tokens: peak 280 MB with the default, 178 MB with this; the first writes
- * after loading such a store blocked 22 ms instead of 3 ms). Issue 6, `npm run bench`.
+ * size down (100,000 tokens: peak 273-280 MB with the default, 175-181 MB with this; the first
+ * writes after loading such a store blocked 19-30 ms instead of 3 ms). Issue 6, `npm run bench`.
  */
 import { readFileSync } from 'node:fs';
 import { authCommand } from './cli/auth.js';

@@ -1,7 +1,8 @@
 /**
- * photogate is started three ways: the executable (`npx photogate`, a global install; its first
- * line), `npm start`, and the Docker image's entrypoint. Each passes Node the same V8 options
- * (why: src/main.ts), so the memory `npm run bench` measures is the memory users get.
+ * The server is started by `npm start`, `npm run dev` or the Docker image's entrypoint; each
+ * passes Node the same V8 options (why: src/main.ts), so the memory `npm run bench` measures is
+ * the memory users get. The executable itself keeps a plain `#!/usr/bin/env node`: `env -S` is
+ * missing from BusyBox (Alpine) and the BSDs, where a CLI with it would not start at all.
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -10,23 +11,20 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 
 /** Node options between `node` and the script in a command line. */
 function nodeOptions(words: readonly string[]): string[] {
-  const node = words.findIndex((w) => w === 'node');
+  const node = words.indexOf('node');
   const script = words.findIndex((w) => w.endsWith('main.js'));
   if (node < 0 || script < node) throw new Error(`no "node … main.js" in ${words.join(' ')}`);
   return words.slice(node + 1, script);
 }
 
-const shebang = read('src/main.ts').split('\n')[0]!;
-const fromShebang = shebang.replace(/^#!\/usr\/bin\/env -S node ?/, '').split(' ').filter(Boolean);
 const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(read('Dockerfile'))?.[1] ?? '[]') as string[];
+const fromStart = nodeOptions(pkg.scripts.start!.split(' '));
 
-t.match(shebang, /^#!\/usr\/bin\/env -S node /, 'the executable names its options through env -S');
-t.same(fromShebang, ['--max-semi-space-size=8'], 'the executable caps the young generation');
-t.same(nodeOptions(pkg.scripts.start!.split(' ')), fromShebang, 'npm start passes the same options');
-t.same(nodeOptions(pkg.scripts.dev!.split(' ')), fromShebang, 'npm run dev too');
-t.same(nodeOptions(entrypoint), fromShebang, 'the Docker entrypoint too');
-
-t.test('the built executable keeps its first line', async (t) => {
-  t.equal(read('dist/src/main.js').split('\n')[0], shebang);
+t.same(fromStart, ['--max-semi-space-size=8'], 'npm start caps the young generation');
+t.same(nodeOptions(pkg.scripts.dev!.split(' ')), fromStart, 'npm run dev passes the same options');
+t.same(nodeOptions(entrypoint), fromStart, 'the Docker entrypoint too');
+t.equal(read('src/main.ts').split('\n')[0], '#!/usr/bin/env node', 'the executable runs wherever env and node do');
+t.test('the built executable keeps that first line', async (t) => {
+  t.equal(read('dist/src/main.js').split('\n')[0], '#!/usr/bin/env node');
 });
