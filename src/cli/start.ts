@@ -30,6 +30,9 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
 
 On first start with an empty store an admin account is created: its password is
 $PHOTOGATE_ADMIN_PASSWORD or admin.password if set, otherwise generated and printed once.
+SIGINT or SIGTERM stops it: requests in progress get up to 5 s, then everything is closed.
+npm start and the Docker image run Node with --max-semi-space-size=8, which keeps memory lower
+under load; started another way, set NODE_OPTIONS=--max-semi-space-size=8.
 `;
 
 export const startCommand: Command = {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { runCli } from '../helpers/run-cli.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -27,4 +28,10 @@ t.same(nodeOptions(entrypoint), fromStart, 'the Docker entrypoint too');
 t.equal(read('src/main.ts').split('\n')[0], '#!/usr/bin/env node', 'the executable runs wherever env and node do');
 t.test('the built executable keeps that first line', async (t) => {
   t.equal(read('dist/src/main.js').split('\n')[0], '#!/usr/bin/env node');
+});
+
+t.test('photogate start --help tells those who start it another way which option to set', async (t) => {
+  const help = await runCli(['start', '--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, `NODE_OPTIONS=${fromStart.join(' ')}`);
 });
