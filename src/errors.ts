@@ -112,6 +112,9 @@ export class ServiceUnavailable extends GatewayError {
 export class UpstreamTimeout extends GatewayError {
   constructor(o: Options = {}) { super(504, 'upstream_timeout', o); }
 }
+export class HttpVersionNotSupported extends GatewayError {
+  constructor(o: Options = {}) { super(505, 'http_version_not_supported', o); }
+}
 
 /** Problems the CLI and the store report to people: a one-line reason and an exit code. */
 export class UsageError extends Error {

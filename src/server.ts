@@ -1,8 +1,8 @@
 /**
  * The HTTP server around the gateway: limits Node enforces before our code runs (header size →
  * 431, header time → 408, HAZARDS H10), the connection limit (503), the idle time-out of a
- * request in progress (408), one valid Host (400), listening, the printed address, graceful
- * close.
+ * request in progress (408), HTTP/1.x only (505), one valid Host (400), listening, the printed
+ * address, graceful close.
  * There is no overall request time-out: a WebDAV upload of many gigabytes may take hours; a
  * stalled one is ended by the idle time-out (http/limit-idle-time.ts).
  */
@@ -13,6 +13,7 @@ import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { checkHost } from './http/check-host.js';
+import { checkHttpVersion } from './http/check-http-version.js';
 import { limitConnections } from './http/limit-connections.js';
 import { limitIdleTime } from './http/limit-idle-time.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
@@ -69,7 +70,7 @@ export async function startServer(
   const issuer = (config.publicUrl ?? url).replace(/\/+$/, '');
   const gateway = createGateway(config, { ...deps, issuer });
   server.on('request', (req, res) => {
-    const refused = checkHost(req);
+    const refused = checkHttpVersion(req) ?? checkHost(req);
     if (refused) sendError(res, refused, deps.logger);
     else gateway.handle(req, res);
   });
@@ -82,7 +83,7 @@ export async function startServer(
   server.on('upgrade', (req, socket: Socket, head) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    const refused = checkHost(req);
+    const refused = checkHttpVersion(req) ?? checkHost(req);
     if (refused) sendErrorOnSocket(socket, refused, deps.logger);
     else gateway.upgrade(req, socket, head);
   });

@@ -94,6 +94,10 @@ const hostile: { name: string; status: number; request: string }[] = [
   { name: 'Host with userinfo', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nHost: user@g\r\nConnection: close\r\n\r\n' },
   { name: 'WebSocket upgrade with two Host lines', status: 400, request: 'GET /api/v1/ws HTTP/1.1\r\nHost: g\r\nHost: evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n' },
   { name: 'HTTP/1.1 without Host', status: 400, request: 'GET /api/v1/status HTTP/1.1\r\nConnection: close\r\n\r\n' },
+  // RFC 9112 §2.3: Node parses these request lines and would answer them as HTTP/1.1.
+  { name: 'HTTP/2.0 request line', status: 505, request: 'GET /api/v1/status HTTP/2.0\r\nHost: g\r\nConnection: close\r\n\r\n' },
+  { name: 'HTTP/0.9 request line', status: 505, request: 'GET /api/v1/status HTTP/0.9\r\nHost: g\r\nConnection: close\r\n\r\n' },
+  { name: 'WebSocket upgrade on an HTTP/2.0 request line', status: 505, request: 'GET /api/v1/ws HTTP/2.0\r\nHost: g\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n' },
   // Framing: every ambiguous body length is refused by the parser before our code runs.
   { name: 'negative Content-Length', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: -1\r\n\r\n' },
   { name: 'Content-Length list', status: 400, request: 'POST /api/v1/status HTTP/1.1\r\nHost: g\r\nContent-Length: 1, 1\r\n\r\nx' },
