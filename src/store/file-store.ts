@@ -102,11 +102,7 @@ class FileStore implements FileStoreHandle {
     return this.#enqueue(ops.updateUser(username, patch, nowSeconds));
   }
   async removeUser(username: string) {
-    const name = username.toLowerCase();
-    await this.#removeTokensInBatches((draft) => {
-      const clientIds = new Set(draft.all('clients').filter((client) => client.username === name).map((client) => client.clientId));
-      return [...draft.tokensBy('username', name), ...[...clientIds].flatMap((clientId) => draft.tokensBy('clientId', clientId))];
-    });
+    await this.#removeTokensInBatches((draft) => ops.tokensOfUser(draft, username.toLowerCase()));
     return this.#enqueue(ops.removeUser(username));
   }
 

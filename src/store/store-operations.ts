@@ -47,11 +47,8 @@ export const removeUser =
   (draft) => {
     const user = requireUser(draft, username.toLowerCase());
     draft.delete('users', user.username);
-    const clients = removeAll(draft, 'clients', draft.all('clients').filter((client) => client.username === user.username));
-    const tokens = removeAll(draft, 'tokens', [
-      ...draft.tokensBy('username', user.username),
-      ...clients.flatMap((client) => draft.tokensBy('clientId', client.clientId)),
-    ]);
+    const tokens = removeAll(draft, 'tokens', tokensOfUser(draft, user.username));
+    const clients = removeAll(draft, 'clients', clientsOfUser(draft, user.username));
     const clientIds = new Set(clients.map((client) => client.clientId));
     removeAll(
       draft,
@@ -67,6 +64,16 @@ export const removeUser =
       ],
     };
   };
+
+/** The clients a user owns: removing the user removes them. */
+const clientsOfUser = (draft: StoreDraft, username: string): ClientRecord[] =>
+  draft.all('clients').filter((client) => client.username === username);
+
+/** The tokens removing a user removes: its own and those of the clients it owns. */
+export const tokensOfUser = (draft: StoreDraft, username: string): TokenRecord[] => [
+  ...draft.tokensBy('username', username),
+  ...clientsOfUser(draft, username).flatMap((client) => draft.tokensBy('clientId', client.clientId)),
+];
 
 export const addClient =
   (client: ClientRecord): StoreOperation<void> =>
