@@ -8,19 +8,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { startGatewayProcess } from '../helpers/gateway-process.js';
+import { within } from '../helpers/within.js';
 import { runCli, runCliJson } from '../helpers/run-cli.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-
-/** Polls until `check` holds; resolves to the milliseconds it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (await check()) return performance.now() - started;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 t.test('first start creates the admin and prints its password once', async (t) => {
   const upstream = await startEchoUpstream(t);

@@ -13,18 +13,10 @@ import { DurableJsonFile } from '../../../src/store/durable-json-file.js';
 import { openFileStore } from '../../../src/store/file-store.js';
 import { startEchoUpstream } from '../../helpers/echo-upstream.js';
 import { startGatewayProcess } from '../../helpers/gateway-process.js';
+import { within } from '../../helpers/within.js';
 import { runCli, runCliJson } from '../../helpers/run-cli.js';
 import { basic, testHasher } from '../../helpers/test-gateway.js';
 import { makeClient, makeToken, makeUser } from '../../fixtures/store/records.js';
-
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (await check()) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 t.test('CLI and gateway on a journaled store: first request, revocation within a second, nothing lost', async (t) => {
   const upstream = await startEchoUpstream(t);

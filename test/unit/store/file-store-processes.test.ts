@@ -17,17 +17,11 @@ import type { TokenRecord } from '../../../src/store/records.js';
 import type { Store } from '../../../src/store/store.js';
 import { makeGrant, makeToken } from '../../fixtures/store/records.js';
 import { readOnDisk, storeModes } from '../../fixtures/store/store-modes.js';
+import { within } from '../../helpers/within.js';
 import { startWorker } from '../../fixtures/store/worker.js';
 
 const acked = (lines: string[]) => lines.filter((line) => line.startsWith('ok ')).map((line) => line.slice(3));
 
-async function until(done: () => Promise<boolean>, limitMs: number): Promise<void> {
-  const started = performance.now();
-  while (!(await done())) {
-    if (performance.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
-    await sleep(10);
-  }
-}
 for (const mode of storeModes) {
   t.test(`${mode.name} mode`, async (t) => {
     t.test('three processes adding 100 tokens each at once lose none', async (t) => {
@@ -48,7 +42,7 @@ for (const mode of storeModes) {
       for (const prefix of ['parent', 'w1', 'w2']) {
         t.equal(onDisk.filter((id) => id.startsWith(`${prefix}-`)).length, 100, `all of ${prefix}'s tokens`);
       }
-      await until(async () => (await store.listTokens()).length === 300, 2000);
+      await within(2000, async () => (await store.listTokens()).length === 300);
       t.same(
         (await readdir(t.testdirName)).sort(),
         mode.name === 'journal' ? ['store.json', 'store.json.journal'] : ['store.json'],
@@ -72,7 +66,7 @@ for (const mode of storeModes) {
       const worker = startWorker(t, ['remove', path, 'revoke-me', ...mode.workerArgs]);
       await worker.waitFor((line) => line === 'ok revoke-me', 10_000);
       const ackedAt = performance.now();
-      await until(async () => removedAt !== undefined, 1000);
+      await within(1000, () => removedAt !== undefined);
       const latencyMs = Math.max(0, (removedAt ?? ackedAt) - ackedAt);
       t.comment(`revocation seen ${latencyMs.toFixed(0)} ms after the other process acknowledged it`);
       t.ok(latencyMs < 1000);

@@ -15,6 +15,7 @@ import type { Store, StoreChange } from '../../../src/store/store.js';
 import { makeClient, makeGrant, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
 import type { StoreMode } from '../../fixtures/store/store-modes.js';
 import { readOnDisk, storeModes } from '../../fixtures/store/store-modes.js';
+import { within } from '../../helpers/within.js';
 
 function describe(change: StoreChange): string {
   if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
@@ -39,7 +40,7 @@ async function openPair(mode: StoreMode, t: Test, seed?: (writer: Store) => Prom
   await writer.addToken(makeToken('t-ca', { clientId: 'ca' }));
   await writer.addToken(makeToken('t-b', { username: 'bob' }));
   await seed?.(writer);
-  await until(() => inSync(watcher, writer));
+  await within(2000, () => inSync(watcher, writer));
   const changes: string[] = [];
   watcher.onChange((change) => changes.push(describe(change)));
   return { path, watcher, writer, changes };
@@ -53,16 +54,6 @@ async function inSync(watcher: Store, writer: Store): Promise<boolean> {
   return isDeepStrictEqual(await snapshot(watcher), await snapshot(writer));
 }
 const grantIds = ['g-old', 'g-new', 'g-expired'];
-
-/** Polls `done` every 10 ms for at most `limitMs`; resolves to the time it took. */
-async function until(done: () => Promise<boolean>, limitMs = 2000): Promise<number> {
-  const started = performance.now();
-  while (!(await done())) {
-    if (performance.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
-    await sleep(10);
-  }
-  return performance.now() - started;
-}
 
 const cases: {
   name: string;
@@ -143,8 +134,8 @@ for (const mode of storeModes) {
       t.test(`reload announces ${name}`, async (t) => {
         const { watcher, writer, changes } = await openPair(mode, t, seed);
         await act(writer);
-        await until(() => inSync(watcher, writer));
-        await until(async () => changes.length >= expected.length);
+        await within(2000, () => inSync(watcher, writer));
+        await within(2000, () => changes.length >= expected.length);
         await sleep(60);
         // Each announcement evicts on its own, so their order is no contract: a full reload
         // announces table by table, journal lines in the order they were written.
@@ -166,7 +157,7 @@ for (const mode of storeModes) {
       await good.addToken(makeToken('t-b', { username: 'bob' }));
       await good.close();
       await rename(other, path);
-      await until(async () => (await watcher.listTokens()).length === 1);
+      await within(2000, async () => (await watcher.listTokens()).length === 1);
       t.same(changes, [
         'user-changed:alice',
         'user-changed:bob',
@@ -176,7 +167,7 @@ for (const mode of storeModes) {
         'token-removed:t-ca',
       ]);
       await writer.addToken(makeToken('after'));
-      await until(async () => (await watcher.findToken('after')) !== undefined);
+      await within(2000, async () => (await watcher.findToken('after')) !== undefined);
     });
 
     t.test('a write by this store after another store wrote keeps both writes', async (t) => {
