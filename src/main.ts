@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `photogate` executable: a registry of commands, and the one place that turns an outcome
- * into an exit code: 0 ok, 1 runtime failure, 2 usage error (UsageError carries its own).
- * Errors print one line without a stack (PHOTOGATE_DEBUG=1 adds it); commands never put secrets
- * in error messages, so none reach stderr.
+ * The `photogate` executable. It checks the Node version before anything else is loaded: on an
+ * older Node, argon2's native module dies with a segmentation fault instead of an error, so this
+ * file imports nothing statically (ES imports are evaluated before the module's own code) and
+ * loads the commands only once the version is known to be supported. Keep it that way; a test
+ * (test/unit/node-version-check.test.ts) runs it under an older version and watches for any
+ * native module being opened. `requiredNode` is package.json's `engines.node`, kept equal by
+ * that test.
  *
  * The server's V8 option, `--max-semi-space-size=8`, is passed by its launchers (`npm start`,
  * `npm run dev`, the Docker image; a unit test keeps them equal), not by this file's first line:
@@ -15,83 +18,26 @@
  * size down (100,000 tokens: peak 273-280 MB with the default, 175-181 MB with this; the first
  * writes after loading such a store blocked 19-30 ms instead of 3 ms). Issue 6, `npm run bench`.
  */
-import { readFileSync } from 'node:fs';
-import { authCommand } from './cli/auth.js';
-import { checkConfigCommand } from './cli/check-config.js';
-import { clientsCommand } from './cli/clients.js';
-import type { Command, CommandIo } from './cli/command.js';
-import { startCommand } from './cli/start.js';
-import { usersCommand } from './cli/users.js';
-import { ConfigError } from './config/load-config.js';
-import { StoreCorrupt, UsageError } from './errors.js';
+const requiredNode = '22.19.0';
 
-const commands: readonly Command[] = [startCommand, checkConfigCommand, usersCommand, authCommand, clientsCommand];
-const registry = new Map(commands.map((command) => [command.name, command]));
-
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'Usage: photogate <command> [options]',
-    '',
-    'An authentication gateway for self-hosted photo and WebDAV servers.',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Options:',
-    '  -h, --help     show this help',
-    '  --version      print the version',
-    '',
-    "Run `photogate <command> --help` for a command's options.",
-    '',
-  ].join('\n');
+/** Whether version `found` (`22.19.0`, no `v`) is at least `required`, compared numerically. */
+function isNodeSupported(found: string, required: string): boolean {
+  const have = found.split('.').map(Number);
+  const need = required.split('.').map(Number);
+  for (let i = 0; i < need.length; i++) {
+    const a = have[i] ?? 0;
+    const b = need[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+if (!isNodeSupported(process.versions.node, requiredNode)) {
+  process.stderr.write(`photogate: Node.js ${process.versions.node} is too old; photogate needs Node.js ${requiredNode} or newer\n`);
+  process.exit(1);
 }
 
-function report(error: unknown, io: CommandIo): number {
-  if (io.env.PHOTOGATE_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
-  if (error instanceof UsageError) {
-    io.stderr.write(`${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof ConfigError || error instanceof StoreCorrupt) {
-    io.stderr.write(`${error.message}\n`);
-    return 1;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`photogate: ${message.split('\n')[0]}\n`);
-  return 1;
-}
-
-async function main(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(usage());
-    return 0;
-  }
-  if (name === '--version' || name === '-V') {
-    io.stdout.write(`photogate ${version()}\n`);
-    return 0;
-  }
-  const command = registry.get(name);
-  if (command === undefined) {
-    io.stderr.write(`photogate: unknown command "${name}" (see photogate --help)\n`);
-    return 2;
-  }
-  if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
-    io.stdout.write(command.help);
-    return 0;
-  }
-  try {
-    return await command.run(rest, io);
-  } catch (error) {
-    return report(error, io);
-  }
-}
+const { runCli } = await import('./cli/cli.js');
 
 // `photogate auth ls | head` closes the pipe early; that is not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -99,7 +45,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-process.exitCode = await main(process.argv.slice(2), {
+process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
