@@ -1,18 +1,16 @@
 /**
  * Headless Chromium for tests, driven by playwright-core (which downloads no browser): the
- * Debian `chromium` package at /usr/bin/chromium, a fresh profile in the test's directory, and
- * no background traffic (updates, sync, QUIC), so a test sees only the requests it causes.
- * Missing Chromium fails the test, naming the package to install; it never skips.
+ * Chromium chromium-executable.ts finds (PHOTOGATE_CHROMIUM, Debian's, or the one shipped in an
+ * npm package), a fresh profile in the test's directory, and no background traffic (updates,
+ * sync, QUIC), so a test sees only the requests it causes. The browser tests never skip.
  * Closed in teardown.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { Test } from 'tap';
-
-export const chromiumPath = '/usr/bin/chromium';
+import { findChromium } from './chromium-executable.js';
 
 const flags = [
   '--headless',
@@ -31,14 +29,13 @@ const flags = [
  * receives as that flag.
  */
 export async function launchBrowser(t: Test, options: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: install the Debian package "chromium" (apt-get install chromium)`);
-  }
+  const chromiumExecutable = await findChromium();
+  t.comment(`chromium: ${chromiumExecutable.source} (${chromiumExecutable.path})`);
   // Not t.testdir(): a second call there wipes the directory, which may hold a test's store.
   const userDataDir = await mkdtemp(join(tmpdir(), 'photogate-chromium-'));
   t.teardown(() => rm(userDataDir, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
+    executablePath: chromiumExecutable.path,
     headless: true,
     args: flags,
     viewport: options.viewport ?? { width: 1024, height: 768 },
