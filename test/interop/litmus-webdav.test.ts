@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { startRcloneServe } from '../helpers/rclone.js';
+import { startRcloneServe } from './helpers/rclone.js';
 import { startApacheWebdav } from './helpers/apache-webdav.js';
 import { startInteropGateway } from './helpers/interop-gateway.js';
 import { type LitmusRun, runLitmus } from './helpers/litmus.js';

@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { startRcloneServe } from '../helpers/rclone.js';
+import { startRcloneServe } from './helpers/rclone.js';
 import { basic } from '../helpers/test-gateway.js';
 import { digestTree, writeFileTree } from './helpers/file-tree.js';
 import { startInteropGateway } from './helpers/interop-gateway.js';

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { obscure, rcloneEnv, rcloneQuickFlags, requireRclone, runRclone, startRcloneServe } from '../helpers/rclone.js';
+import { obscure, rcloneEnv, rcloneQuickFlags, requireRclone, runRclone, startRcloneServe } from './helpers/rclone.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
 t.setTimeout(110_000);

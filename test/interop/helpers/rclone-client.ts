@@ -5,7 +5,7 @@
  * over 100 MB on a shared 2-core machine.
  */
 import { execFile } from 'node:child_process';
-import { obscure, rcloneEnv, rcloneQuickFlags, type RcloneResult } from '../../helpers/rclone.js';
+import { obscure, rcloneEnv, rcloneQuickFlags, type RcloneResult } from './rclone.js';
 
 export type RcloneClient = (...args: string[]) => Promise<RcloneResult>;
 

@@ -7,7 +7,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import type { Test } from 'tap';
-import { onFreePort, startDaemon } from './daemon.js';
+import { onFreePort, startDaemon } from '../../helpers/daemon.js';
 
 /** Bounds on every rclone call: connect, idle I/O, retries, and a hard kill. */
 export const rcloneQuickFlags = [
