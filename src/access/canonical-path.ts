@@ -7,6 +7,14 @@
  * resolve dot segments ourselves (RFC 3986 §5.2.4), collapse repeated slashes, and refuse every
  * form whose meaning differs between parsers. The result is a fixed point of the WHATWG parser,
  * so forwarding it verbatim is exactly what the upstream sees.
+ *
+ * Path parameters (issue 12): Tomcat, Jetty, Spring and other servers drop a segment's `;`
+ * parameters before they resolve dot segments, so `/photos/..;/users` is `/users` to them while
+ * it is a name under `photos` to us. A segment whose name is `.`, `..` or empty once everything
+ * from its first `;` (raw or `%3B`) is removed is refused: no reading of it is safe, and no real
+ * file is called `..;x`. Other names with `;` (`a;b.jpg`) are ordinary characters, forwarded as
+ * they are. Pinned by test/unit/access/canonical-path.test.ts and
+ * test/security/path-parameters.test.ts.
  */
 import { InvalidRequest } from '../errors.js';
 
@@ -57,6 +65,14 @@ function canonicalOctets(rawPath: string): string {
   return out;
 }
 
+/** The segment without its `;` parameters (the first `;` or `%3B` on); canonical escapes only. */
+function segmentName(segment: string): string {
+  const semicolon = segment.indexOf(';');
+  const encoded = segment.indexOf('%3B');
+  const end = semicolon === -1 ? encoded : encoded === -1 ? semicolon : Math.min(semicolon, encoded);
+  return end === -1 ? segment : segment.slice(0, end);
+}
+
 /** RFC 3986 §5.2.4 on a path whose escapes are already canonical; also drops empty segments. */
 function removeDotSegments(path: string): string {
   const input = path.split('/').slice(1);
@@ -64,6 +80,8 @@ function removeDotSegments(path: string): string {
   let trailingSlash = false;
   for (const [index, segment] of input.entries()) {
     const last = index === input.length - 1;
+    const name = segmentName(segment);
+    if (name !== segment && (name === '' || name === '.' || name === '..')) refuse('dot or empty segment with path parameters');
     trailingSlash = last && (segment === '' || segment === '.' || segment === '..');
     if (segment === '..') {
       if (output.length === 0) refuse('path climbs above the root');
@@ -78,10 +96,10 @@ function removeDotSegments(path: string): string {
 
 /**
  * A path that is already canonical: segments of raw pchars only (no `%`, nothing to encode), none
- * empty, none `.` or `..`, an optional trailing slash. Almost every request path is one, and both
+ * empty, none `.` or `..`, none starting with `;`, `.;` or `..;`, an optional trailing slash. Almost every request path is one, and both
  * steps above return it unchanged, so it skips them (issue 6 hot path).
  */
-const CANONICAL_ALREADY = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
+const CANONICAL_ALREADY = /^(?:\/(?!\.{0,2}(?:[/;]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
 
 /**
  * Parses an origin-form request target (RFC 9112 §3.2.1). Absolute-form, authority-form and `*`

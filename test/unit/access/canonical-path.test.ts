@@ -23,6 +23,11 @@ const accepted: { name: string; input: string; path: string; query?: string }[] 
   { name: 'raw latin1 octets are encoded once', input: '/originals/\u00c3\u00a9', path: '/originals/%C3%A9' },
   { name: 'characters the URL parser would encode are encoded here', input: '/a"b<c>{d}`e', path: '/a%22b%3Cc%3E%7Bd%7D%60e' },
   { name: 'semicolon is an ordinary character', input: '/originals/a;b', path: '/originals/a;b' },
+  { name: 'semicolons inside a name', input: '/originals/a;b;c.jpg', path: '/originals/a;b;c.jpg' },
+  { name: 'three dots and a parameter are a name', input: '/originals/...;x', path: '/originals/...;x' },
+  { name: 'dots after the first character', input: '/originals/a..;x', path: '/originals/a..;x' },
+  { name: 'a dot segment among named segments with parameters', input: '/originals/a;x/../b;y', path: '/originals/b;y' },
+  { name: 'encoded semicolon inside a name', input: '/originals/a%3Bb', path: '/originals/a%3Bb' },
   { name: 'sub-delims kept', input: "/a!$&'()*+,=:@", path: "/a!$&'()*+,=:@" },
 ];
 
@@ -46,6 +51,24 @@ const refused: { name: string; input: string }[] = [
   { name: 'climbs above root', input: '/../etc/passwd' },
   { name: 'encoded climb above root', input: '/a/%2e%2e/%2e%2e/b' },
   { name: 'non-latin1 character', input: '/\u2603' },
+  // Issue 12: a dot (or empty) segment once its `;` parameters are removed.
+  { name: 'dot-dot with empty parameters', input: '/api/v1/photos/..;/users' },
+  { name: 'dot-dot with a parameter', input: '/api/v1/photos/..;x/users' },
+  { name: 'dot with a parameter', input: '/api/v1/photos/.;x/users' },
+  { name: 'dot with empty parameters', input: '/api/v1/photos/.;/users' },
+  { name: 'repeated semicolons', input: '/api/v1/t/..;;;/users' },
+  { name: 'parameter with its own value', input: '/api/v1/t/..;jsessionid=1/users' },
+  { name: 'encoded dots', input: '/api/v1/t/%2e%2e;/users' },
+  { name: 'mixed-case encoded dots', input: '/api/v1/t/%2E%2e;x/users' },
+  { name: 'half-encoded dots', input: '/api/v1/t/.%2E;/users' },
+  { name: 'encoded semicolon', input: '/api/v1/t/..%3B/users' },
+  { name: 'encoded semicolon, lower case', input: '/api/v1/t/..%3bx/users' },
+  { name: 'all encoded', input: '/api/v1/t/%2e%2e%3b/users' },
+  { name: 'as the last segment', input: '/api/v1/t/x/..;' },
+  { name: 'as the first segment', input: '/..;/api/v1/users' },
+  { name: 'twice', input: '/api/v1/t/..;/..;/users' },
+  { name: 'empty name with a parameter', input: '/api/v1/albums/;x/t/y' },
+  { name: 'empty name with an encoded parameter', input: '/api/v1/albums/%3Bx/t/y' },
 ];
 
 for (const c of accepted) {
