@@ -113,8 +113,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   /** Hands an admitted request to the upstream; returns what the request log may say about it. */
   function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, { rule, principal }: Admission): RequestLog {
     authorizeDestination(req, routes, principal);
-    continueIfExpected(req, res);
     forwardedHeaders.apply(req, principal, { upgrade: false });
+    continueIfExpected(req, res);
     proxy.web(req, res, target, (error) => sendError(res, error, logger));
     return {
       // Never a query, never a public route's token path.

@@ -9,10 +9,17 @@
  * - Credentials never reach the upstream, in any spelling: `_` for `-` included (HAZARDS H4, H13).
  * - Identity and forwarding headers the client sent under our names are dropped before ours are
  *   set; `X-Forwarded-For` is extended only when the peer is a trusted proxy.
+ * - A method-override header (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`, in
+ *   any spelling) refuses the request with 400 (issue 12): many frameworks execute the method it
+ *   names, so a GET allowed to a read-only credential would become a DELETE upstream. Refused, not
+ *   dropped, because dropping silently turns the client's intended DELETE into the POST that
+ *   carried it, and because forward-auth cannot drop anything from the request its proxy sends.
+ *   Pinned by test/security/method-override.test.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../credentials/principal.js';
 import { credentialHeaders } from '../credentials/parse-credentials.js';
+import { InvalidRequest } from '../errors.js';
 
 export interface ForwardedHeadersConfig {
   identityHeaders: { user: string; client: string; scope: string };
@@ -25,6 +32,8 @@ export interface ForwardedHeadersConfig {
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade'];
 const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];
+/** Headers that make frameworks execute another method than the request's own. */
+export const methodOverrideHeaders = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 
 export interface ForwardedHeaders {
   apply(req: IncomingMessage, principal: Principal | undefined, options: { upgrade: boolean }): void;
@@ -34,8 +43,11 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
   const identity = [config.identityHeaders.user, config.identityHeaders.client, config.identityHeaders.scope].map((h) =>
     h.toLowerCase(),
   );
-  /** Names the client may not send us, compared with `_` read as `-`. */
-  const reserved = new Set([...credentialHeaders, ...identity, ...FORWARDING]);
+  /** Names the client may not send us, compared with `_` read as `-`: dropped, or the request refused. */
+  const reserved = new Map<string, 'drop' | 'refuse'>([
+    ...[...credentialHeaders, ...identity, ...FORWARDING].map((name) => [name, 'drop'] as const),
+    ...methodOverrideHeaders.map((name) => [name, 'refuse'] as const),
+  ]);
   const trusted = new Set(config.trustedProxies);
   const extra = Object.entries(config.upstreamHeaders).map(([k, v]) => [k.toLowerCase(), v] as const);
 
@@ -45,15 +57,19 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
       const peer = req.socket.remoteAddress ?? '';
       const priorFor = trusted.has(peer) ? headers['x-forwarded-for'] : undefined;
       const host = headers.host;
+      for (const name of Object.keys(headers)) {
+        const action = reserved.get(name) ?? (name.includes('_') ? reserved.get(name.replaceAll('_', '-')) : undefined);
+        if (action === 'refuse') {
+          throw new InvalidRequest({ description: 'Method-override headers are not accepted: send the method itself.', detail: `method override header ${name}` });
+        }
+        if (action === 'drop') delete headers[name];
+      }
 
       const connection = headers.connection;
       const named = typeof connection === 'string' ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
       for (const name of named) if (!(upgrade && name === 'upgrade')) delete headers[name];
       for (const name of HOP_BY_HOP) if (!(upgrade && (name === 'upgrade' || name === 'connection'))) delete headers[name];
       if (upgrade) headers.connection = 'upgrade';
-      for (const name of Object.keys(headers)) {
-        if (reserved.has(name) || (name.includes('_') && reserved.has(name.replaceAll('_', '-')))) delete headers[name];
-      }
 
       headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
       headers['x-forwarded-proto'] = config.publicProtocol;
