@@ -100,7 +100,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, issuer: deps.issuer, resources: routes.resources },
+      { config, store, clock, authenticator, authenticate, limiter, issuer: deps.issuer, resources: routes.resources },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },

@@ -1,5 +1,5 @@
 /**
- * Brute-force limiting of failed password and app-password checks (PRODUCT.md "rate limits";
+ * Brute-force limiting of failed password, app-password and client-secret checks (PRODUCT.md "rate limits";
  * OWASP Authentication Cheat Sheet, "Protect against automated attacks"): a token bucket per
  * client address (a burst of `addressBurst`, then `addressPerMinute`) and one per account (a
  * burst of `accountBurst`, then 1 a minute), whichever is empty first.
@@ -17,6 +17,8 @@
  *   together; a forgotten bucket is a full one. A bucket stores its own refill time, so reads
  *   need no TTL and the LRU only orders by use. Accounts are keyed by a SHA-256 of the
  *   normalised name (bounded size; no usernames kept), addresses by addressLimitKey (IPv6 /64).
+ *   Callers name accounts with a prefix of their kind (`user:`, `client:`), so a username can
+ *   never stand for a client_id.
  * Pinned by test/unit/access/failure-limiter.test.ts.
  */
 import { createHash } from 'node:crypto';
@@ -38,6 +40,10 @@ export interface FailureLimiter {
   check(address: string, account?: string): void;
   /** Takes one token from the address's bucket and, when given, the account's. */
   recordFailure(address: string, account?: string): void;
+  /** Whole seconds until the account's bucket holds a token again (rounded up); 0 when it holds one now. */
+  accountWaitSeconds(account: string): number;
+  /** True when every attempt the address lost has grown back (its bucket is full). */
+  hasCleanRecord(address: string): boolean;
   /** Buckets held now (never more than maxTrackedKeys). */
   readonly size: number;
 }
@@ -61,12 +67,11 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
   const addressLimit: Limit = { burst: options.addressBurst, perMinute: options.addressPerMinute };
   const accountLimit: Limit = { burst: options.accountBurst, perMinute: ACCOUNT_PER_MINUTE };
 
+  const addressKey = (address: string) => `address:${addressLimitKey(address)}`;
+  const accountKey = (account: string) => `account:${createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url')}`;
   const keys = (address: string, account: string | undefined): [string, Limit][] => {
-    const list: [string, Limit][] = [[`address:${addressLimitKey(address)}`, addressLimit]];
-    if (account !== undefined) {
-      const digest = createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url');
-      list.push([`account:${digest}`, accountLimit]);
-    }
+    const list: [string, Limit][] = [[addressKey(address), addressLimit]];
+    if (account !== undefined) list.push([accountKey(account), accountLimit]);
     return list;
   };
 
@@ -92,6 +97,14 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
       for (const [key, limit] of keys(address, account)) {
         buckets.set(key, { tokens: Math.max(0, tokensNow(key, limit, nowMs) - 1), refilledAtMs: nowMs });
       }
+    },
+    accountWaitSeconds(account) {
+      const tokens = tokensNow(accountKey(account), accountLimit, clock.nowMs());
+      // Whole milliseconds first: (1 - 1/3) * 60 is 40.000000000000004 in floating point.
+      return tokens < 1 ? Math.ceil(Math.round(((1 - tokens) * 60_000) / accountLimit.perMinute) / 1000) : 0;
+    },
+    hasCleanRecord(address) {
+      return tokensNow(addressKey(address), addressLimit, clock.nowMs()) >= addressLimit.burst;
     },
     get size() {
       return buckets.size;

@@ -97,11 +97,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   rateLimits: z
     .strictObject({
-      /** Failed password or app-password checks one client address may make at once... */
+      /** Failed password, app-password or client-secret checks one client address may make at once... */
       addressFailureBurst: positiveInt.default(10),
       /** ...and then per minute. */
       addressFailuresPerMinute: positiveInt.default(1),
-      /** Failed checks against one account, from anywhere, before it is throttled (then 1 a minute). */
+      /** Failed checks against one account (user or client_id), from anywhere, before it is throttled (then 1 a minute). */
       accountFailureBurst: positiveInt.default(20),
       /** Client addresses and accounts tracked at most (least recently seen are forgotten). */
       maxTrackedKeys: positiveInt.default(100_000),

@@ -17,7 +17,7 @@ export type AuthenticateFrom = (credential: Credential, address: string) => Prin
 
 export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter): AuthenticateFrom {
   async function checkPassword(credential: Credential & { type: 'basic' }, address: string): Promise<Principal> {
-    const account = credential.username.toLowerCase();
+    const account = `user:${credential.username.toLowerCase()}`;
     limiter.check(address, account);
     try {
       return await authenticator.authenticate(credential);

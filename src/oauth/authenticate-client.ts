@@ -1,5 +1,6 @@
 /**
- * Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1):
+ * Client authentication at the token, revocation, introspection and device endpoints (RFC 6749
+ * §2.3.1), always reached through limit-client-secret-checks.ts:
  * `client_secret_basic` (HTTP Basic with the form-urlencoded id and secret) or
  * `client_secret_post` (both in the body), never both (RFC 6749 §2.3: one method per request).
  * Unknown client, wrong secret and disabled client give the same answer after the same work.
@@ -77,7 +78,8 @@ export async function authenticateClient(credentials: ClientCredentials, store: 
 }
 
 /**
- * The client of a token, device or revocation request: authenticated when it sent credentials;
+ * The client of a token or device request: authenticated by `checkSecret` (the failure-limited
+ * check, limit-client-secret-checks.ts) when it sent credentials;
  * a public client identified by `client_id` alone (RFC 6749 §3.2.1: public clients send their
  * id, nothing more). A confidential client that sends no secret is refused.
  */
@@ -85,9 +87,10 @@ export async function identifyClient(
   req: IncomingMessage,
   params: FormParams,
   store: Store,
+  checkSecret: (credentials: ClientCredentials, req: IncomingMessage) => Promise<ClientRecord>,
 ): Promise<ClientRecord | undefined> {
   const credentials = readClientCredentials(req, params);
-  if (credentials) return authenticateClient(credentials, store);
+  if (credentials) return checkSecret(credentials, req);
   const clientId = params.get('client_id');
   if (clientId === undefined) return undefined;
   const client = await findFresh(store, () => store.findClient(clientId));

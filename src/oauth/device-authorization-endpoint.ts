@@ -12,6 +12,7 @@ import { readFormBody } from '../http/read-form-body.js';
 import { sendJson } from '../http/send-json.js';
 import type { Store } from '../store/store.js';
 import { identifyClient } from './authenticate-client.js';
+import type { CheckClientSecret } from './limit-client-secret-checks.js';
 import { digestUserCode, generateDeviceCode, generateUserCode } from './device-codes.js';
 
 export interface DeviceAuthorizationDeps {
@@ -21,13 +22,15 @@ export interface DeviceAuthorizationDeps {
   verificationUri: string;
   deviceCodeTtlSeconds: number;
   pollIntervalSeconds: number;
+  /** Client authentication behind the failure limiter. */
+  checkClient: CheckClientSecret;
 }
 
 export function deviceAuthorizationEndpoint(deps: DeviceAuthorizationDeps): EndpointHandler {
   const { store, clock } = deps;
   return async ({ req, res }) => {
     const params = await readFormBody(req, deps.bodyLimitBytes);
-    const client = await identifyClient(req, params, store);
+    const client = await identifyClient(req, params, store, deps.checkClient);
     if (client === undefined) throw new InvalidClient({ description: 'client_id is required.' });
     const requested = params.get('scope');
     const scope = requested === undefined ? client.scope : normalizeScope(requested);

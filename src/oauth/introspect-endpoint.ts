@@ -19,7 +19,8 @@ import { sendJson } from '../http/send-json.js';
 import type { ClientRecord, TokenRecord } from '../store/records.js';
 import { findFresh } from '../store/find-fresh.js';
 import type { Store } from '../store/store.js';
-import { authenticateClient, readClientCredentials } from './authenticate-client.js';
+import { readClientCredentials } from './authenticate-client.js';
+import type { CheckClientSecret } from './limit-client-secret-checks.js';
 
 export interface IntrospectEndpointDeps {
   store: Store;
@@ -27,6 +28,8 @@ export interface IntrospectEndpointDeps {
   /** How long a rotated refresh token still works (config `oauth.refreshGraceSeconds`). */
   refreshGraceSeconds: number;
   bodyLimitBytes: number;
+  /** Client authentication behind the failure limiter. */
+  checkClient: CheckClientSecret;
 }
 
 export function introspectEndpoint(deps: IntrospectEndpointDeps): EndpointHandler {
@@ -54,7 +57,7 @@ export function introspectEndpoint(deps: IntrospectEndpointDeps): EndpointHandle
         headers: { 'www-authenticate': 'Basic realm="photogate", charset="UTF-8"' },
       });
     }
-    const client = await authenticateClient(credentials, store);
+    const client = await deps.checkClient(credentials, req);
     const secret = params.get('token');
     if (!secret) throw new InvalidRequest({ description: 'token is required.' });
     const token = await findFresh(store, () => store.findTokenByDigest(digestSecret(secret)));

@@ -1,8 +1,10 @@
 /**
  * The handlers of photogate's own OAuth 2.0 and session endpoints, by path (the paths are named
  * in gateway.ts). Passwords checked here (login and device pages, session API, password grant)
- * go through the same failure limiter as Basic credentials on proxied requests.
+ * go through the same failure limiter as Basic credentials on proxied requests; so do client
+ * secrets, at every endpoint that checks one (`checkClient`).
  */
+import type { FailureLimiter } from '../access/failure-limiter.js';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
@@ -17,6 +19,7 @@ import { discoveryEndpoint } from './discovery.js';
 import { createGrantRegistry } from './grants/grant-registry.js';
 import { passwordGrant } from './grants/password.js';
 import { introspectEndpoint } from './introspect-endpoint.js';
+import { limitClientSecretChecks } from './limit-client-secret-checks.js';
 import { revokeEndpoint } from './revoke-endpoint.js';
 import { createSignIn } from './sign-in.js';
 import { tokenEndpoint } from './token-endpoint.js';
@@ -29,6 +32,8 @@ export interface OAuthContext {
   authenticator: Authenticator;
   /** Password checks behind the shared failure limiter. */
   authenticate: AuthenticateFrom;
+  /** The same limiter, for client secrets (limit-client-secret-checks.ts). */
+  limiter: FailureLimiter;
   issuer: string;
   resources: ReadonlySet<string>;
 }
@@ -51,6 +56,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
   const signIn = createSignIn(context.authenticate);
+  const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies });
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };
@@ -58,11 +64,11 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
   const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
   return [
-    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
+    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient }) } },
     {
       path: endpointPaths.introspect,
-      methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes }) },
+      methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
     },
     { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
     {
@@ -81,6 +87,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
           verificationUri: `${issuer}${endpointPaths.deviceVerification}`,
           deviceCodeTtlSeconds: config.oauth.deviceCodeTtlSeconds,
           pollIntervalSeconds: config.oauth.devicePollIntervalSeconds,
+          checkClient,
         }),
       },
     },

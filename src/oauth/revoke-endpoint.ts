@@ -9,13 +9,14 @@ import { digestSecret } from '../credentials/secrets.js';
 import type { EndpointHandler } from '../http/router.js';
 import { readFormBody } from '../http/read-form-body.js';
 import type { Store } from '../store/store.js';
-import { authenticateClient, readClientCredentials } from './authenticate-client.js';
+import { readClientCredentials } from './authenticate-client.js';
+import type { CheckClientSecret } from './limit-client-secret-checks.js';
 
-export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number }): EndpointHandler {
+export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number; checkClient: CheckClientSecret }): EndpointHandler {
   return async ({ req, res }) => {
     const params = await readFormBody(req, deps.bodyLimitBytes);
     const credentials = readClientCredentials(req, params);
-    const client = credentials ? await authenticateClient(credentials, deps.store) : undefined;
+    const client = credentials ? await deps.checkClient(credentials, req) : undefined;
     const token = params.get('token');
     if (!token) throw new InvalidRequest({ description: 'token is required.' });
     // token_type_hint is only a hint (§2.1): every kind is looked up the same way.

@@ -136,3 +136,23 @@ t.test('the least recently used bucket goes first, and a throttled client keeps 
   t.equal(retryAfter(() => limiter.check('attacker')), 60, 'so b was forgotten, not the attacker');
   t.equal(retryAfter(() => limiter.check('b')), undefined);
 });
+
+t.test("an account's wait and an address's clean record (client secrets, issue 12)", async (t) => {
+  const { clock, limiter } = setup({ addressBurst: 3, accountBurst: 2 });
+  t.equal(limiter.accountWaitSeconds('client:abc'), 0, 'an account never seen has attempts left');
+  t.ok(limiter.hasCleanRecord('203.0.113.7'), 'an address never seen is clean');
+  limiter.recordFailure('203.0.113.7', 'client:abc');
+  t.notOk(limiter.hasCleanRecord('203.0.113.7'), 'one failure taints the address');
+  t.ok(limiter.hasCleanRecord('198.51.100.1'), 'other addresses stay clean');
+  t.equal(limiter.accountWaitSeconds('client:abc'), 0, 'one attempt left');
+  limiter.recordFailure('198.51.100.1', 'client:abc');
+  t.equal(limiter.accountWaitSeconds('client:abc'), 60, 'out of attempts: a minute to the next');
+  t.equal(limiter.accountWaitSeconds('CLIENT:ABC'), 60, 'the same account in any letter case');
+  t.equal(limiter.accountWaitSeconds('user:abc'), 0, 'another kind of account is another bucket');
+  clock.advance(20_000);
+  t.equal(limiter.accountWaitSeconds('client:abc'), 40, 'the wait shrinks with time');
+  t.notOk(limiter.hasCleanRecord('203.0.113.7'), 'not clean while the lost attempt grows back');
+  clock.advance(40_000);
+  t.equal(limiter.accountWaitSeconds('client:abc'), 0, 'and ends');
+  t.ok(limiter.hasCleanRecord('203.0.113.7'), 'clean again once the attempt it lost has grown back (1 a minute)');
+});

@@ -1,0 +1,52 @@
+/**
+ * Client-secret checks behind the failure limiter (issue 12): a client secret is a password, so
+ * every endpoint that checks one (token, every grant; revocation; introspection; device
+ * authorization) counts a wrong one against the sender's address and against the `client_id`,
+ * in the buckets password checks use (access/failure-limiter.ts).
+ *
+ * - An address out of attempts gets 429 with Retry-After whatever it sends, a right secret
+ *   included: were a right secret let through there, 429 versus 200 would answer every guess.
+ * - A `client_id` out of attempts (guessed at from many addresses) still lets an address with a
+ *   clean record prove its secret: a right secret is never refused for wrong ones sent
+ *   elsewhere. An address that has failed itself recently gets 429 for that client instead, so
+ *   each guessing address has one guess per refill, not a burst.
+ * - Checking a secret costs one SHA-256 (authenticate-client.ts), so unlike argon2 there is no
+ *   work to spare by refusing before it; the order above is about answers only.
+ * Refusals are TooManyRequests and InvalidClient, counted in photogate_requests_total and logged
+ * as password refusals are. Pinned by test/security/client-secrets.test.ts.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FailureLimiter } from '../access/failure-limiter.js';
+import { InvalidClient, TooManyRequests } from '../errors.js';
+import { clientAddress } from '../http/client-address.js';
+import type { ClientRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { authenticateClient, type ClientCredentials } from './authenticate-client.js';
+
+/** Authenticates a client that sent credentials, behind the failure limiter. */
+export type CheckClientSecret = (credentials: ClientCredentials, req: IncomingMessage) => Promise<ClientRecord>;
+
+export interface ClientSecretLimitDeps {
+  store: Store;
+  limiter: FailureLimiter;
+  trustedProxies: ReadonlySet<string>;
+}
+
+const throttled = (seconds: number) => new TooManyRequests(seconds, { description: 'Too many failed attempts; try again later.', detail: 'client secret' });
+
+export function limitClientSecretChecks(deps: ClientSecretLimitDeps): CheckClientSecret {
+  const { store, limiter } = deps;
+  return async (credentials, req) => {
+    const address = clientAddress(req, deps.trustedProxies);
+    limiter.check(address);
+    const account = `client:${credentials.clientId}`;
+    const clientWaitSeconds = limiter.accountWaitSeconds(account);
+    if (clientWaitSeconds > 0 && !limiter.hasCleanRecord(address)) throw throttled(clientWaitSeconds);
+    try {
+      return await authenticateClient(credentials, store);
+    } catch (error) {
+      if (error instanceof InvalidClient) limiter.recordFailure(address, account);
+      throw error;
+    }
+  };
+}
