@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isValidScopeToken, normalizeScope } from '../access/normalize-scope.js';
+import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { type ClientRole, clientRoles, type UserRole, userRoles } from '../store/records.js';
 import { UsageError } from '../errors.js';
 
@@ -84,32 +85,14 @@ export function generateName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
 /**
  * `clients --redirect-uri`: kept exactly as given, since the authorization endpoint compares
- * redirect URIs as strings (RFC 6749 §3.1.2.3). Allowed: an https URL; an http URL only on a
- * loopback host, for native apps (RFC 8252 §7.3); a private-use scheme in reverse domain order
- * such as `com.example.app:/callback` (RFC 8252 §7.1). Never a fragment (RFC 6749 §3.1.2).
+ * redirect URIs as strings (RFC 6749 §3.1.2.3); the rules are oauth/redirect-uri.ts's.
  */
 export function parseRedirectUri(raw: string): string {
-  const bad = (reason: string) => new UsageError(`invalid redirect URI ${JSON.stringify(raw)}: ${reason}`);
-  if (/[\s\p{Cc}]/u.test(raw)) throw bad('spaces and control characters are not allowed');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad('not an absolute URI');
-  }
-  if (raw.includes('#')) throw bad('a fragment (#) is not allowed');
-  const scheme = url.protocol.slice(0, -1);
-  if (scheme === 'https' || scheme === 'http') {
-    if (!/^https?:\/\/[^/]/i.test(raw)) throw bad(`expected ${scheme}://HOST/...`);
-    if (scheme === 'https' || loopbackHosts.has(url.hostname)) return raw;
-    throw bad('http is allowed only for 127.0.0.1, [::1] and localhost; use https');
-  }
-  if (scheme.includes('.') && raw.length > url.protocol.length) return raw;
-  throw bad('expected https://..., http://127.0.0.1/... or a private-use scheme like com.example.app:/callback');
+  const problem = redirectUriProblem(raw);
+  if (problem !== undefined) throw new UsageError(`invalid redirect URI ${JSON.stringify(raw)}: ${problem}`);
+  return raw;
 }
 
 /** Each of them checked; repeats dropped. */
