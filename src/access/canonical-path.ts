@@ -99,7 +99,7 @@ function removeDotSegments(path: string): string {
  * empty, none `.` or `..`, none starting with `;`, `.;` or `..;`, an optional trailing slash. Almost every request path is one, and both
  * steps above return it unchanged, so it skips them (issue 6 hot path).
  */
-const CANONICAL_ALREADY = /^(?:\/(?!\.{0,2}(?:[/;]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
+const CANONICAL_ALREADY = /^(?:\/(?!;|\.\.?(?:[/;]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
 
 /**
  * Parses an origin-form request target (RFC 9112 §3.2.1). Absolute-form, authority-form and `*`

@@ -33,7 +33,19 @@ export interface ForwardedHeadersConfig {
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade'];
 const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];
 /** Headers that make frameworks execute another method than the request's own. */
-export const methodOverrideHeaders = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const METHOD_OVERRIDE = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+
+const refuseOverride = (name: string): never => {
+  throw new InvalidRequest({ description: 'Method-override headers are not accepted: send the method itself.', detail: `method override header ${name}` });
+};
+
+/**
+ * The same refusal for a path that forwards nothing itself (forward-auth: its proxy sends the
+ * request, so a header cannot be removed there, only the request refused).
+ */
+export function refuseMethodOverride(headers: Readonly<Record<string, unknown>>): void {
+  for (const name of Object.keys(headers)) if (METHOD_OVERRIDE.includes(name.replaceAll('_', '-'))) refuseOverride(name);
+}
 
 export interface ForwardedHeaders {
   apply(req: IncomingMessage, principal: Principal | undefined, options: { upgrade: boolean }): void;
@@ -46,7 +58,7 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
   /** Names the client may not send us, compared with `_` read as `-`: dropped, or the request refused. */
   const reserved = new Map<string, 'drop' | 'refuse'>([
     ...[...credentialHeaders, ...identity, ...FORWARDING].map((name) => [name, 'drop'] as const),
-    ...methodOverrideHeaders.map((name) => [name, 'refuse'] as const),
+    ...METHOD_OVERRIDE.map((name) => [name, 'refuse'] as const),
   ]);
   const trusted = new Set(config.trustedProxies);
   const extra = Object.entries(config.upstreamHeaders).map(([k, v]) => [k.toLowerCase(), v] as const);
@@ -59,9 +71,7 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
       const host = headers.host;
       for (const name of Object.keys(headers)) {
         const action = reserved.get(name) ?? (name.includes('_') ? reserved.get(name.replaceAll('_', '-')) : undefined);
-        if (action === 'refuse') {
-          throw new InvalidRequest({ description: 'Method-override headers are not accepted: send the method itself.', detail: `method override header ${name}` });
-        }
+        if (action === 'refuse') refuseOverride(name);
         if (action === 'drop') delete headers[name];
       }
 
