@@ -39,7 +39,9 @@ const add: Subcommand = {
   -t, --tokens NUMBER    how many of its newest tokens stay valid; -1 = unlimited (default: config tokens.clientTokenLimit, 10)
   --redirect-uri URI     where the authorization code flow may send users back; repeat for several.
                          https://..., http:// only on 127.0.0.1, [::1] or localhost, or an app's
-                         own scheme like com.example.app:/callback; no #fragment
+                         own scheme like com.example.app:/callback; absolute, no #fragment,
+                         no user@ before the host. Matched exactly (a 127.0.0.1 or [::1] port
+                         may differ)
   --public               a client without a secret (a mobile, desktop or browser app)
 
 With USERNAME, the client acts for that user. Only the secret's SHA-256 digest is stored.`,
