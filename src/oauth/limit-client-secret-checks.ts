@@ -10,13 +10,21 @@
  *   clean record prove its secret: a right secret is never refused for wrong ones sent
  *   elsewhere. An address that has failed itself recently gets 429 for that client instead, so
  *   each guessing address has one guess per refill, not a burst.
+ * - A secret this gateway found right within `cache.ttlSeconds` skips both limits, as a cached
+ *   password does (credentials/limit-password-checks.ts): a client that holds its secret is
+ *   not locked out by failures from its address (one NAT, or a proxy not in trustedProxies).
+ *   It is still checked against the store every time, so a regenerated secret or a disabled
+ *   client fails (and counts) at once; a guess skips the limits only by being that secret.
  * - Checking a secret costs one SHA-256 (authenticate-client.ts), so unlike argon2 there is no
  *   work to spare by refusing before it; the order above is about answers only.
  * Refusals are TooManyRequests and InvalidClient, counted in photogate_requests_total and logged
  * as password refusals are. Pinned by test/security/client-secrets.test.ts.
  */
 import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { FailureLimiter } from '../access/failure-limiter.js';
+import type { Clock } from '../clock.js';
+import { digestSecret } from '../credentials/secrets.js';
 import { InvalidClient, TooManyRequests } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import type { ClientRecord } from '../store/records.js';
@@ -30,22 +38,35 @@ export interface ClientSecretLimitDeps {
   store: Store;
   limiter: FailureLimiter;
   trustedProxies: ReadonlySet<string>;
+  clock: Clock;
+  /** How long, and for how many, a secret found right skips the limits (config `cache`). */
+  cache: { ttlSeconds: number; maxEntries: number };
 }
 
 const throttled = (seconds: number) => new TooManyRequests(seconds, { description: 'Too many failed attempts; try again later.', detail: 'client secret' });
 
 export function limitClientSecretChecks(deps: ClientSecretLimitDeps): CheckClientSecret {
-  const { store, limiter } = deps;
+  const { store, limiter, clock } = deps;
+  /** Digest of client_id and secret → until when (epoch ms) it skips the limits. */
+  const provenUntilMs = new LRUCache<string, number>({ max: deps.cache.maxEntries });
   return async (credentials, req) => {
     const address = clientAddress(req, deps.trustedProxies);
-    limiter.check(address);
     const account = `client:${credentials.clientId}`;
-    const clientWaitSeconds = limiter.accountWaitSeconds(account);
-    if (clientWaitSeconds > 0 && !limiter.hasCleanRecord(address)) throw throttled(clientWaitSeconds);
+    const proof = digestSecret(`${credentials.clientId}\n${credentials.secret}`);
+    if ((provenUntilMs.get(proof) ?? 0) <= clock.nowMs()) {
+      limiter.check(address);
+      const clientWaitSeconds = limiter.accountWaitSeconds(account);
+      if (clientWaitSeconds > 0 && !limiter.hasCleanRecord(address)) throw throttled(clientWaitSeconds);
+    }
     try {
-      return await authenticateClient(credentials, store);
+      const client = await authenticateClient(credentials, store);
+      provenUntilMs.set(proof, clock.nowMs() + deps.cache.ttlSeconds * 1000);
+      return client;
     } catch (error) {
-      if (error instanceof InvalidClient) limiter.recordFailure(address, account);
+      if (error instanceof InvalidClient) {
+        provenUntilMs.delete(proof);
+        limiter.recordFailure(address, account);
+      }
       throw error;
     }
   };

@@ -56,7 +56,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
   const signIn = createSignIn(context.authenticate);
-  const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies });
+  const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };

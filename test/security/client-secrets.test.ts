@@ -4,7 +4,8 @@
  * authorization; Basic and form body alike), per client address and per `client_id`. After the
  * burst the same address gets 429 with Retry-After, even with the right secret; another address
  * with the right secret still gets its token; a right secret is never refused for wrong ones
- * sent elsewhere. Refusals are counted in photogate_* metrics and in the log as password
+ * sent elsewhere; a secret proven right recently is not locked out, as a cached password is not.
+ * Refusals are counted in photogate_* metrics and in the log as password
  * refusals are. Nothing of any of it reaches the upstream. Time is a manual clock.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,7 @@ interface Step {
 interface Scenario {
   name: string;
   rateLimits?: { addressFailureBurst?: number; accountFailureBurst?: number };
+  cacheTtlSeconds?: number;
   trustProxy?: boolean;
   steps: Step[];
 }
@@ -119,6 +121,40 @@ const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'a client that proved its secret is not locked out by failures from its address (as a cached password)',
+    rateLimits: { addressFailureBurst: 3 },
+    steps: [
+      right('token-basic'),
+      wrong('token-basic', { client: 'b', times: 3 }),
+      wrong('token-basic', { client: 'b', status: 429 }),
+      right('token-basic', { times: 3 }),
+      right('token-post'),
+      right('introspect'),
+      right('revoke'),
+      right('token-basic', { client: 'b', status: 429 }),
+      wrong('token-basic', { status: 429 }),
+    ],
+  },
+  {
+    name: 'a client that proved its secret is not locked out by guesses at its client_id',
+    trustProxy: true,
+    rateLimits: { addressFailureBurst: 100, accountFailureBurst: 3 },
+    steps: [
+      right('token-basic', { from: '198.51.100.3' }),
+      wrong('token-basic', { from: '198.51.100.1' }),
+      wrong('token-basic', { from: '198.51.100.2' }),
+      wrong('token-basic', { from: '198.51.100.3' }),
+      wrong('token-basic', { from: '198.51.100.3', status: 429 }),
+      right('token-basic', { from: '198.51.100.3' }),
+    ],
+  },
+  {
+    name: 'the proof lasts cache.ttlSeconds',
+    rateLimits: { addressFailureBurst: 3 },
+    cacheTtlSeconds: 60,
+    steps: [right('token-basic'), wrong('token-post', { times: 3, advanceMs: 61_000 }), wrong('token-post', { status: 429 }), right('token-basic', { status: 429 })],
+  },
+  {
     name: 'a success refunds nothing',
     rateLimits: { addressFailureBurst: 3 },
     steps: [wrong('token-basic', { times: 2 }), right('token-basic'), wrong('token-post'), wrong('token-post', { status: 429 })],
@@ -164,7 +200,7 @@ t.test('client-secret guessing', async (t) => {
     await t.test(s.name, async (t) => {
       const upstream = await startEchoUpstream(t);
       const clock = manualClock(Date.now());
-      const config = { rateLimits: s.rateLimits ?? {}, trustedProxies: s.trustProxy ? ['127.0.0.1'] : [] };
+      const config = { rateLimits: s.rateLimits ?? {}, trustedProxies: s.trustProxy ? ['127.0.0.1'] : [], ...(s.cacheTtlSeconds ? { cache: { ttlSeconds: s.cacheTtlSeconds } } : {}) };
       const gw = await startTestGateway(t, { upstream: upstream.url, clock, config: config as never });
       const alicePassword = 'alice-password';
       await gw.addUser('alice', alicePassword, { role: 'admin' });
