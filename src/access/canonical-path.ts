@@ -96,7 +96,8 @@ function removeDotSegments(path: string): string {
 
 /**
  * A path that is already canonical: segments of raw pchars only (no `%`, nothing to encode), none
- * empty, none `.` or `..`, none starting with `;`, `.;` or `..;`, an optional trailing slash. Almost every request path is one, and both
+ * empty, none `.` or `..`, none starting with `;`, `.;` or `..;` (those go the long way, to the
+ * path-parameter check), an optional trailing slash. Almost every request path is one, and both
  * steps above return it unchanged, so it skips them (issue 6 hot path).
  */
 const CANONICAL_ALREADY = /^(?:\/(?!;|\.\.?(?:[/;]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
