@@ -3,8 +3,14 @@
  * the canonical path (PRODUCT.md "rule paths"). More segments win; then more literal segments
  * (a `*` matches exactly one segment); then a rule with a method list over one without.
  * Rule paths are canonicalised like request paths, so both sides compare the same bytes.
+ *
+ * A path with `;` parameters (raw or `%3B`) must find the same rule with every segment's
+ * parameters removed, or it is refused with 400 (issue 12): Tomcat-like upstreams read
+ * `/api/v1/users/bob/password;x` as `.../password`, which another rule (another scope) decides.
+ * Pinned by test/security/path-parameters.test.ts.
  */
 import type { RouteRuleConfig } from '../config/schema.js';
+import { InvalidRequest } from '../errors.js';
 import { canonicalizeTarget } from './canonical-path.js';
 
 export type RouteAccess =
@@ -37,6 +43,9 @@ function splitSegments(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
+/** A segment without its parameters: up to the first `;` or `%3B` (canonical paths upper-case escapes). */
+const withoutParameters = (segment: string) => segment.split(';', 1)[0]!.split('%3B', 1)[0]!;
+
 function compileRule(config: RouteRuleConfig): RouteRule {
   const { path } = canonicalizeTarget(config.path);
   const segments = splitSegments(path);
@@ -67,17 +76,27 @@ export function createRouteTable(builtin: readonly RouteRuleConfig[], configured
   const resources = new Set<string>();
   for (const rule of rules) if (rule.access.kind === 'scope') resources.add(rule.access.resource);
 
+  const find = (method: string, segments: readonly string[]): RouteRule | undefined => {
+    for (const rule of rules) {
+      if (rule.segments.length > segments.length) continue;
+      if (rule.methods && !rule.methods.has(method)) continue;
+      if (rule.segments.every((s, i) => s === '*' || s === segments[i])) return rule;
+    }
+    return undefined;
+  };
+
   return {
     rules,
     resources,
     match(method, path) {
       const segments = splitSegments(path);
-      for (const rule of rules) {
-        if (rule.segments.length > segments.length) continue;
-        if (rule.methods && !rule.methods.has(method)) continue;
-        if (rule.segments.every((s, i) => s === '*' || s === segments[i])) return rule;
+      const rule = find(method, segments);
+      if (path.includes(';') || path.includes('%3B')) {
+        if (find(method, segments.map(withoutParameters)) !== rule) {
+          throw new InvalidRequest({ description: 'The request path is not acceptable.', detail: 'path parameters change the route rule' });
+        }
       }
-      return undefined;
+      return rule;
     },
   };
 }

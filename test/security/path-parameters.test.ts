@@ -4,7 +4,8 @@
  * `/api/v1/t/..;/..;/users` as `/api/v1/users`, so every spelling is refused with 400
  * `invalid_request` on every kind of rule (public, resource, WebDAV, unmapped, our own
  * endpoints), in the request target and in a WebDAV `Destination`, and nothing reaches the
- * upstream. Names that merely contain `;` keep working both ways. The credential allows `*`, so
+ * upstream. A parameter that would make another rule decide (`/users/bob/password;x`) is refused
+ * the same way. Names that merely contain `;` keep working both ways. The credential allows `*`, so
  * a spelling that slipped through to any rule would show as a forwarded request.
  */
 import t from 'tap';
@@ -94,6 +95,34 @@ t.test('a Destination with such a segment is refused', async (t) => {
         t.equal(upstream.seen.length, before, `${label}: nothing forwarded`);
       }
     }
+  }
+});
+
+t.test('parameters that would change the rule are refused, in the target and in Destination', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'alice-password', { role: 'admin' });
+  // `users` but not `password`: Tomcat would read password;x as password, another rule's scope.
+  const { secret } = await gw.addAccessToken('users photos webdav albums', { username: 'alice' });
+  const rows: { method: string; target: string; destination?: string }[] = [
+    { method: 'PUT', target: '/api/v1/users/alice/password;x' },
+    { method: 'PUT', target: '/api/v1/users/alice/password%3Bx' },
+    { method: 'PUT', target: '/api/v1/users/alice/password;' },
+    { method: 'GET', target: '/api/v1/users;x/alice' },
+    { method: 'GET', target: '/api/v1/photos;x/abc' },
+    { method: 'GET', target: '/api/v1/albums/a1/t;x/tok' },
+    { method: 'GET', target: '/originals;x/a.jpg' },
+    { method: 'MOVE', target: '/originals/a.jpg', destination: '/originals;x/b.jpg' },
+    { method: 'COPY', target: '/originals/a.jpg', destination: `${gw.url}/api/v1/users;x/b` },
+  ];
+  for (const row of rows) {
+    const label = `${row.method} ${row.target}${row.destination ? ` to ${row.destination}` : ''}`;
+    const before = upstream.seen.length;
+    const lines = [`X-Auth-Token: ${secret}`, ...(row.destination ? [`Destination: ${row.destination}`] : [])];
+    const res = await rawRequest(gw.url, `${row.method} ${row.target} HTTP/1.1`, lines);
+    t.equal(res.status, 400, `${label}: 400`);
+    t.equal(JSON.parse(res.body).error, 'invalid_request', `${label}: invalid_request`);
+    t.equal(upstream.seen.length, before, `${label}: nothing forwarded`);
   }
 });
 

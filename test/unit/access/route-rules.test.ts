@@ -50,3 +50,28 @@ t.test('without built-ins only configured rules apply', async (t) => {
   t.equal(only.match('PROPFIND', '/any/where')?.path, '/');
   t.equal(only.match('GET', '/')?.path, '/');
 });
+
+/** Issue 12: a path with `;` parameters must find the same rule without them, or it is refused. */
+const withParameters: { path: string; expected?: string; refused?: boolean }[] = [
+  { path: '/originals/a;b.jpg', expected: 'files' },
+  { path: '/api/v1/photos/p1;v=2', expected: 'photos' },
+  { path: '/api/v1/t/tok;en/x', expected: 'public' },
+  { path: '/api/v1/photos/p1/a%3Bb', expected: 'photos' },
+  { path: '/api/v1/users/u1/password;x', refused: true },
+  { path: '/api/v1/users/u1/password%3Bx', refused: true },
+  { path: '/api/v1/users;x/u1', refused: true },
+  { path: '/api/v1/albums/a1/t;x/tok', refused: true },
+  { path: '/originals;x/a.jpg', refused: true },
+  { path: '/api/v1/metrics;/originals', refused: true },
+];
+
+for (const c of withParameters) {
+  t.test(`path parameters: ${c.path}`, async (t) => {
+    if (c.refused) {
+      t.throws(() => table.match('GET', c.path), { code: 'invalid_request', status: 400 });
+      return;
+    }
+    const rule = table.match('GET', c.path);
+    t.equal(rule === undefined ? undefined : rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind, c.expected);
+  });
+}
