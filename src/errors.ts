@@ -109,6 +109,16 @@ export class BadGateway extends GatewayError {
 export class ServiceUnavailable extends GatewayError {
   constructor(o: Options = {}) { super(503, 'temporarily_unavailable', o); }
 }
+/**
+ * The store cannot be reached (PostgreSQL down or cut off): 503, so clients retry; never 401,
+ * which would make sync apps throw away a good password, and never a pass.
+ */
+export class StoreUnavailable extends ServiceUnavailable {
+  constructor(cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super({ description: 'The store is temporarily unavailable.', detail, cause, headers: { 'retry-after': '2' } });
+  }
+}
 export class UpstreamTimeout extends GatewayError {
   constructor(o: Options = {}) { super(504, 'upstream_timeout', o); }
 }

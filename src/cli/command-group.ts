@@ -21,7 +21,7 @@ export const commonOptions = {
 
 export const commonOptionsHelp = `Common options:
   --config FILE   configuration file (default: $PHOTOGATE_CONFIG, else ./photogate.yaml)
-  --store FILE    store file; overrides the configuration's store.path
+  --store FILE    store file or postgres:// URL; overrides the configuration's store
   --json          print JSON for scripts instead of tables
   -h, --help      show this help`;
 

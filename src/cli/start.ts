@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
-import { openFileStore } from '../store/file-store.js';
+import { describeStore, openStore } from '../store/open-store.js';
 import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
 
@@ -24,7 +24,8 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
   --config FILE       configuration file (default: $PHOTOGATE_CONFIG, else ./photogate.yaml, else built-in defaults)
   --listen HOST:PORT  address to listen on ($PHOTOGATE_LISTEN; default 127.0.0.1:8080; port 0 picks a free one)
   --upstream URL      the server to protect ($PHOTOGATE_UPSTREAM; default http://127.0.0.1:2342)
-  --store FILE        store file ($PHOTOGATE_STORE; default ./data/photogate.json)
+  --store FILE|URL    store file, or a postgres:// URL for the PostgreSQL store ($PHOTOGATE_STORE,
+                      $PHOTOGATE_STORE_URL; default ./data/photogate.json)
   --public-url URL    URL clients use to reach the gateway, the OAuth issuer ($PHOTOGATE_PUBLIC_URL)
   -h, --help          show this help
 
@@ -71,12 +72,7 @@ export const startCommand: Command = {
     const logger = createLogger(config.log.level);
     const clock = systemClock;
     const hasher = createPasswordHasher();
-    const store = await openFileStore({
-      path: config.store.path,
-      clock,
-      reloadIntervalMs: config.store.reloadIntervalMs,
-      warn: (message) => logger.warn(message),
-    });
+    const store = await openStore(config.store, { clock, watch: true, warn: (message) => logger.warn(message) });
 
     // Bind first: a generated admin password must not be printed by a start that then fails.
     const running = await startServer(config, { store, clock, hasher, logger });
@@ -89,7 +85,7 @@ export const startCommand: Command = {
               `  (shown once; change it with: photogate users passwd ${admin.username})\n`,
       );
     }
-    logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: config.store.path, issuer: running.issuer }, 'started');
+    logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: describeStore(config.store), issuer: running.issuer }, 'started');
     io.stdout.write(`listening on ${running.url}\n`);
 
     // Expired tokens, codes and refresh tokens go in the background, in bounded batches.

@@ -53,6 +53,10 @@ export function readConfigFile(file: string): unknown {
   return doc.toJS() ?? {};
 }
 
+export function isPostgresUrl(value: string | undefined): boolean {
+  return value !== undefined && /^postgres(ql)?:\/\//.test(value);
+}
+
 function set(target: Record<string, unknown>, path: readonly string[], value: string | undefined): void {
   if (value === undefined || value === '') return;
   let node = target;
@@ -87,7 +91,10 @@ export function loadConfig(
   const o = options.overrides ?? {};
   set(input, ['listen'], o.listen ?? env.PHOTOGATE_LISTEN);
   set(input, ['upstream', 'url'], o.upstream ?? env.PHOTOGATE_UPSTREAM);
-  set(input, ['store', 'path'], o.store ?? env.PHOTOGATE_STORE);
+  // --store and PHOTOGATE_STORE take a file or a postgres:// URL; PHOTOGATE_STORE_URL only a URL.
+  const storeArgument = o.store ?? env.PHOTOGATE_STORE;
+  set(input, ['store', isPostgresUrl(storeArgument) ? 'url' : 'path'], storeArgument);
+  set(input, ['store', 'url'], env.PHOTOGATE_STORE_URL);
   set(input, ['publicUrl'], o.publicUrl ?? env.PHOTOGATE_PUBLIC_URL);
   set(input, ['admin', 'password'], env.PHOTOGATE_ADMIN_PASSWORD);
 

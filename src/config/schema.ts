@@ -48,6 +48,14 @@ export const configSchema = z.strictObject({
   store: z
     .strictObject({
       path: z.string().min(1).default('./data/photogate.json'),
+      /**
+       * A PostgreSQL URL (`postgres://user:password@host:5432/photogate`): the PostgreSQL store,
+       * for several replicas, instead of the file at `path`. PHOTOGATE_STORE_URL overrides.
+       */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+        .optional(),
       /** How often the file is checked for writes by other processes (the CLI). */
       reloadIntervalMs: positiveInt.max(1000).default(250),
     })

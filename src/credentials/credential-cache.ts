@@ -5,7 +5,9 @@
  * the credential's own expiry; hits never extend it (HAZARDS H12), and lru-cache reads time from
  * our clock. Each entry names what it depends on (token digest, user, client); the store's change
  * events evict exactly those entries, so a revocation, deletion, password change or client
- * disable, here or by the CLI, takes effect on the next request.
+ * disable, here or by the CLI, takes effect on the next request. A store that cannot promise
+ * to announce changes for a while (PostgreSQL's notification connection lost) says so with
+ * `all-changed`: the cache empties and keeps nothing until the store is coherent again.
  */
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
@@ -35,6 +37,8 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
   const { clock } = options;
   const dependents = new Map<string, Set<string>>();
   let generation = 0;
+  /** False while the store cannot promise to announce changes (store.ts 'all-changed'). */
+  let coherent = true;
   const cache = new LRUCache<string, CachedCredential>({
     max: options.maxEntries,
     ttl: options.ttlSeconds * 1000,
@@ -55,6 +59,7 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
 
   return {
     get(key) {
+      if (!coherent) return undefined;
       const entry = cache.get(key);
       if (entry === undefined) return undefined;
       const { expiresAt } = entry.principal;
@@ -65,7 +70,7 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
       return entry.principal;
     },
     set(key, entry, readAt) {
-      if (readAt !== generation) return;
+      if (readAt !== generation || !coherent) return;
       const { expiresAt } = entry.principal;
       const ttl = Math.min(options.ttlSeconds * 1000, expiresAt === null ? Infinity : expiresAt * 1000 - clock.nowMs());
       if (ttl <= 0) return;
@@ -79,7 +84,12 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
       generation++;
       if (change.type === 'token-removed') evictDependents(`token:${change.token.digest}`);
       else if (change.type === 'user-changed') evictDependents(`user:${change.username}`);
-      else evictDependents(`client:${change.clientId}`);
+      else if (change.type === 'client-changed') evictDependents(`client:${change.clientId}`);
+      else {
+        coherent = change.coherent;
+        cache.clear();
+        dependents.clear();
+      }
     },
     get generation() {
       return generation;

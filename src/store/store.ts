@@ -1,13 +1,15 @@
 /**
- * The one interface the gateway and the CLI use for persistent state. The lowdb file store
- * implements it today; a networked store can implement it later to serve several replicas.
+ * The one interface the gateway and the CLI use for persistent state, implemented twice: the
+ * lowdb file store (file-store.ts, the default) and the PostgreSQL store for several replicas
+ * (pg/pg-store.ts). Both pass one contract suite (test/unit/store/store-contract.ts).
  *
  * Contract:
- * - A write resolves only once it is durable (fsync'd); it rejects with StoreConflict or
- *   StoreNotFound when it does not apply, and then changes nothing.
- * - Several processes (the gateway and CLI commands) may share one store: a write never loses
+ * - A write resolves only once it is durable (fsync'd, or committed); it rejects with
+ *   StoreConflict or StoreNotFound when it does not apply, and then changes nothing. A store
+ *   that cannot be reached rejects with StoreUnavailable (503), never with a wrong answer.
+ * - Several processes (gateways and CLI commands) may share one store: a write never loses
  *   another process's write, and a change made elsewhere is seen (and announced through
- *   `onChange`) within `reloadIntervalMs`.
+ *   `onChange`): the file store within `reloadIntervalMs`, PostgreSQL at once (NOTIFY).
  * - Records returned are frozen snapshots; change them through the write methods only.
  */
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
@@ -25,7 +27,13 @@ export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scop
 export type StoreChange =
   | { type: 'token-removed'; token: TokenRecord }
   | { type: 'user-changed'; username: string }
-  | { type: 'client-changed'; clientId: string };
+  | { type: 'client-changed'; clientId: string }
+  /**
+   * Anything may have changed (a bulk change elsewhere, or the PostgreSQL store losing or
+   * regaining its notification connection): evict everything. While `coherent` is false, other
+   * processes' changes may go unannounced, so caches keep nothing until it is true again.
+   */
+  | { type: 'all-changed'; coherent: boolean };
 
 export interface AddTokenOptions {
   /** Keep only this client's newest N tokens of the same grantType after adding (-1 or absent: no limit). */
@@ -87,5 +95,7 @@ export interface Store {
   refresh(): Promise<void>;
 
   onChange(listener: (change: StoreChange) => void): () => void;
+  /** Whether the store answers now (`/readyz`); a store that cannot fail may leave it out. */
+  checkReady?(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -11,17 +11,14 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { systemClock } from '../../../src/clock.js';
 import { openFileStore } from '../../../src/store/file-store.js';
-import type { Store, StoreChange } from '../../../src/store/store.js';
+import type { Store } from '../../../src/store/store.js';
 import { makeClient, makeGrant, makeToken, makeUser, testPasswordHash } from '../../fixtures/store/records.js';
 import type { StoreMode } from '../../fixtures/store/store-modes.js';
 import { readOnDisk, storeModes } from '../../fixtures/store/store-modes.js';
 import { within } from '../../helpers/within.js';
+import { describeChange } from './store-contract.js';
 
-function describe(change: StoreChange): string {
-  if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
-  if (change.type === 'user-changed') return `user-changed:${change.username}`;
-  return `client-changed:${change.clientId}`;
-}
+const describe = describeChange;
 
 /** `seed` adds to what every case starts with; the watcher has seen it all before listening. */
 async function openPair(mode: StoreMode, t: Test, seed?: (writer: Store) => Promise<unknown>) {

@@ -1,0 +1,556 @@
+/**
+ * The Store contract (src/store/store.ts), one suite run against every implementation: the file
+ * store in both its write modes (file-store.test.ts) and PostgreSQL (pg-store.test.ts). A case
+ * that holds for one store only belongs in that store's own test file, not here.
+ */
+import type { Test } from 'tap';
+import { StoreConflict, StoreNotFound } from '../../../src/errors.js';
+import type { GrantPatch, Store, StoreChange } from '../../../src/store/store.js';
+import { digestOf, makeClient, makeGrant, makeToken, makeUser } from '../../fixtures/store/records.js';
+
+export interface OpenedStore {
+  store: Store;
+  /** Every change announced, as `token-removed:<id>`, `user-changed:<name>`, `client-changed:<id>`. */
+  changes: string[];
+  /** A second store on the same data, as a restart would read it (closed in teardown). */
+  reopen(): Promise<Store>;
+  /** What is stored, byte for byte where the store can tell: equal before and after means nothing was written. */
+  fingerprint(): Promise<unknown>;
+}
+
+export interface StoreHarness {
+  /** A new, empty store for one test; closed in teardown. */
+  open(t: Test): Promise<OpenedStore>;
+}
+
+export function describeChange(change: StoreChange): string {
+  if (change.type === 'token-removed') return `token-removed:${change.token.id}`;
+  if (change.type === 'user-changed') return `user-changed:${change.username}`;
+  if (change.type === 'client-changed') return `client-changed:${change.clientId}`;
+  return `all-changed:${change.coherent}`;
+}
+
+const ids = (records: readonly { id: string }[]) => records.map((r) => r.id);
+
+/** The store has no listGrants: which of these grants (made by makeGrant) are still there. */
+async function grantsLeft(store: Store, candidates: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(candidates.map((id) => store.findGrantByDigest(makeGrant(id).digest)));
+  return candidates.filter((_, i) => found[i] !== undefined);
+}
+
+export function storeContract(t: Test, { open }: StoreHarness): void {
+  t.test('users: usernames are case-insensitive and stored lower-cased', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    await store.addUser(makeUser('Alice'));
+    t.equal((await store.findUser('ALICE'))?.username, 'alice');
+    t.same(
+      (await store.listUsers()).map((u) => u.username),
+      ['alice'],
+    );
+    const updated = await store.updateUser('aLiCe', { role: 'admin', webdav: true }, 2000);
+    t.match(updated, { username: 'alice', role: 'admin', webdav: true, createdAt: 1000, updatedAt: 2000 });
+    t.ok(Object.isFrozen(updated));
+    t.same(await store.findUser('alice'), updated);
+    await store.updateUser('alice', { role: undefined }, 2001);
+    t.equal((await store.findUser('alice'))?.role, 'admin', 'an undefined patch field changes nothing');
+    await store.removeUser('ALICE');
+    t.equal(await store.findUser('alice'), undefined);
+    t.same(changes, ['user-changed:alice', 'user-changed:alice']);
+    t.same(await (await reopen()).listUsers(), []);
+  });
+
+  t.test('clients: add, find, list, update, remove', async (t) => {
+    const { store, changes } = await open(t);
+    await store.addClient(makeClient('c1', { username: 'Bob' }));
+    t.equal((await store.findClient('c1'))?.username, 'bob');
+    const updated = await store.updateClient('c1', { name: 'renamed', scope: 'read' }, 3000);
+    t.match(updated, { clientId: 'c1', name: 'renamed', scope: 'read', updatedAt: 3000, enabled: true });
+    t.same(await store.listClients(), [updated]);
+    await store.removeClient('c1');
+    t.equal(await store.findClient('c1'), undefined);
+    t.same(changes, ['client-changed:c1', 'client-changed:c1']);
+  });
+
+  t.test('clients: redirect URIs are replaced by an update and frozen', async (t) => {
+    const { store, changes } = await open(t);
+    await store.addClient(makeClient('c1', { redirectUris: ['https://a.example/cb'] }));
+    const uris = ['https://b.example/cb', 'com.example.app:/cb'];
+    const updated = await store.updateClient('c1', { redirectUris: uris }, 3000);
+    uris.push('https://mutated.example/');
+    t.same(updated.redirectUris, ['https://b.example/cb', 'com.example.app:/cb']);
+    t.ok(Object.isFrozen(updated.redirectUris));
+    t.same((await store.updateClient('c1', { name: 'x' }, 3001)).redirectUris, updated.redirectUris);
+    t.same((await store.updateClient('c1', { redirectUris: [] }, 3002)).redirectUris, []);
+    t.same(changes, ['client-changed:c1', 'client-changed:c1', 'client-changed:c1']);
+  });
+
+  t.test('tokens: add, find by id and digest, list, remove', async (t) => {
+    const { store, changes } = await open(t);
+    const token = makeToken('t1', { username: 'Carol' });
+    await store.addToken(token);
+    t.same(await store.findToken('t1'), { ...token, username: 'carol' });
+    t.equal((await store.findTokenByDigest(token.digest))?.id, 't1');
+    t.same(ids(await store.listTokens()), ['t1']);
+    t.equal((await store.removeToken('t1'))?.id, 't1');
+    t.equal(await store.removeToken('t1'), undefined, 'removing a missing token resolves to undefined');
+    t.equal(await store.findTokenByDigest(token.digest), undefined);
+    t.same(changes, ['token-removed:t1']);
+  });
+
+  t.test('markTokenUsed sets usedAt once, durably, and announces nothing', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    await store.addToken(makeToken('r1', { kind: 'refresh_token', familyId: 'g1' }));
+    const used = await store.markTokenUsed('r1', 2000);
+    t.match(used, { id: 'r1', usedAt: 2000, familyId: 'g1' });
+    t.ok(Object.isFrozen(used));
+    t.same(await store.findToken('r1'), used);
+    t.same(await store.findTokenByDigest(used.digest), used);
+    t.same(await store.listTokens(), [used]);
+    await t.rejects(store.markTokenUsed('r1', 2001), StoreConflict);
+    await t.rejects(store.markTokenUsed('nope', 2001), StoreNotFound);
+    t.equal((await store.findToken('r1'))?.usedAt, 2000, 'the first use stays');
+    t.equal((await (await reopen()).findToken('r1'))?.usedAt, 2000);
+    t.same(changes, []);
+  });
+
+  /** Exactly one fulfilled, every other rejected with StoreConflict; the winner's value first. */
+  function oneWinner<V>(t: Test, results: PromiseSettledResult<V>[]): [V | undefined, ...unknown[]] {
+    const won = results.filter((r): r is PromiseFulfilledResult<V> => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    t.equal(won.length, 1, 'exactly one wins');
+    for (const r of lost) t.type(r.reason, StoreConflict);
+    return [won[0]?.value, ...lost];
+  }
+
+  t.test('markTokenUsed: of two concurrent exchanges of one token, exactly one wins', async (t) => {
+    const { store } = await open(t);
+    await store.addToken(makeToken('r1', { kind: 'refresh_token' }));
+    const results = await Promise.allSettled([store.markTokenUsed('r1', 2000), store.markTokenUsed('r1', 2001)]);
+    const [won, ...lost] = oneWinner(t, results);
+    t.equal((await store.findToken('r1'))?.usedAt, won?.usedAt, 'the winner is what is stored');
+    t.equal(lost.length, 1);
+  });
+
+  t.test('removeTokenFamily removes the family, announces each token, and resolves to the count', async (t) => {
+    const { store, changes, fingerprint } = await open(t);
+    await store.addToken(makeToken('a1', { familyId: 'f1' }));
+    await store.addToken(makeToken('r1', { kind: 'refresh_token', familyId: 'f1', usedAt: 1500 }));
+    await store.addToken(makeToken('other', { familyId: 'f2' }));
+    await store.addToken(makeToken('r2', { kind: 'refresh_token', familyId: 'f1' }));
+    await store.addToken(makeToken('none'));
+    t.equal(await store.removeTokenFamily('f1'), 3);
+    t.same(ids(await store.listTokens()), ['other', 'none']);
+    t.same(changes, ['token-removed:a1', 'token-removed:r1', 'token-removed:r2']);
+    const before = await fingerprint();
+    t.equal(await store.removeTokenFamily('f1'), 0);
+    t.equal(await store.removeTokenFamily('unknown'), 0);
+    t.same(await fingerprint(), before, 'removing nothing writes nothing');
+    t.equal(changes.length, 3);
+  });
+
+  t.test('grants: add, find by digest and user code, compare-and-set updates, no events', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    const code = makeGrant('code', { username: 'Alice', codeChallenge: 'x'.repeat(43) });
+    const device = makeGrant('device', {
+      kind: 'device_code',
+      username: null,
+      redirectUri: null,
+      userCodeDigest: digestOf('WDJB-MJHT'),
+      status: 'pending',
+    });
+    await store.addGrant(code);
+    await store.addGrant(device);
+    const found = await store.findGrantByDigest(code.digest);
+    t.same(found, { ...code, username: 'alice' });
+    t.ok(Object.isFrozen(found));
+    t.same(await store.findGrantByUserCode(digestOf('WDJB-MJHT')), device);
+    t.equal(await store.findGrantByUserCode(digestOf('XXXX-XXXX')), undefined);
+    t.equal(await store.findGrantByDigest(digestOf('unknown')), undefined);
+
+    const polled = await store.updateGrant('device', { lastPolledAt: 1100 }, ['pending']);
+    t.match(polled, { status: 'pending', lastPolledAt: 1100 });
+    const approved = await store.updateGrant('device', { status: 'approved', username: 'Bob', scope: 'photos' }, [
+      'pending',
+    ]);
+    t.match(approved, { status: 'approved', username: 'bob', scope: 'photos', lastPolledAt: 1100 });
+    t.ok(Object.isFrozen(approved));
+    t.same(await store.findGrantByUserCode(digestOf('WDJB-MJHT')), approved, 'the user code index follows');
+    t.same(await store.findGrantByDigest(device.digest), approved, 'the digest index follows');
+    await t.rejects(store.updateGrant('device', { status: 'denied' }, ['pending']), StoreConflict);
+
+    const notAPatch = { status: 'used', usedAt: 1200, digest: digestOf('other'), clientId: 'c9' } as GrantPatch;
+    const used = await store.updateGrant('code', notAPatch, ['approved']);
+    t.match(used, { status: 'used', usedAt: 1200, digest: code.digest, clientId: 'c1' }, 'only patch fields apply');
+    await t.rejects(store.updateGrant('code', { status: 'used' }, ['approved']), StoreConflict);
+    await t.rejects(store.updateGrant('code', { status: 'used' }, []), StoreConflict);
+
+    const disk = await reopen();
+    t.same([await disk.findGrantByDigest(code.digest), await disk.findGrantByDigest(device.digest)], [used, approved]);
+    t.same(changes, []);
+  });
+
+  t.test('updateGrant: of two redemptions of one code in one batch, exactly one wins', async (t) => {
+    const { store } = await open(t);
+    await store.addGrant(makeGrant('g1'));
+    const redeem = (now: number) => store.updateGrant('g1', { status: 'used', usedAt: now }, ['approved']);
+    const results = await Promise.allSettled([redeem(1100), redeem(1101), redeem(1102)]);
+    const [won] = oneWinner(t, results);
+    t.match(won, { status: 'used' });
+    t.equal((await store.findGrantByDigest(makeGrant('g1').digest))?.usedAt, won?.usedAt, 'the winner is what is stored');
+  });
+
+  t.test('everything written is there after reopening', async (t) => {
+    const { store, reopen } = await open(t);
+    await store.addUser(makeUser('dave'));
+    await store.addClient(makeClient('c1', { username: 'dave' }));
+    await store.addToken(makeToken('t1', { clientId: 'c1' }));
+    await store.addToken(makeToken('t2', { username: 'dave', expiresAt: 5000 }));
+    await store.addGrant(makeGrant('g1', { clientId: 'c1', username: 'dave' }));
+    await store.close();
+    const reopened = await reopen();
+    t.same(
+      (await reopened.listUsers()).map((u) => u.username),
+      ['dave'],
+    );
+    t.same(
+      (await reopened.listClients()).map((c) => c.clientId),
+      ['c1'],
+    );
+    t.same(ids(await reopened.listTokens()), ['t1', 't2']);
+    const grant = makeGrant('g1', { clientId: 'c1', username: 'dave' });
+    t.same(await reopened.findGrantByDigest(grant.digest), grant);
+  });
+
+  t.test('returned records and lists are frozen', async (t) => {
+    const { store } = await open(t);
+    await store.addUser(makeUser('erin'));
+    await store.addToken(makeToken('t1'));
+    const tokens = await store.listTokens();
+    t.ok(Object.isFrozen(tokens));
+    t.ok(Object.isFrozen(tokens[0]));
+    t.ok(Object.isFrozen(await store.findUser('erin')));
+    t.throws(() => (tokens as unknown as unknown[]).push(makeToken('t2')), TypeError);
+  });
+
+  const refused: { name: string; act: (s: Store) => Promise<unknown>; error: new (...args: never[]) => Error }[] = [
+    { name: 'a second user differing only in case', act: (s) => s.addUser(makeUser('ALICE')), error: StoreConflict },
+    { name: 'a second client with one id', act: (s) => s.addClient(makeClient('c1')), error: StoreConflict },
+    {
+      name: 'a second token with one id',
+      act: (s) => s.addToken(makeToken('t1', { digest: 'b'.repeat(64) })),
+      error: StoreConflict,
+    },
+    {
+      name: 'a second token with one digest',
+      act: (s) => s.addToken(makeToken('t9', { digest: makeToken('t1').digest })),
+      error: StoreConflict,
+    },
+    { name: 'updating a missing user', act: (s) => s.updateUser('nobody', { role: 'admin' }, 1), error: StoreNotFound },
+    { name: 'removing a missing user', act: (s) => s.removeUser('nobody'), error: StoreNotFound },
+    {
+      name: 'updating a missing client',
+      act: (s) => s.updateClient('nope', { enabled: false }, 1),
+      error: StoreNotFound,
+    },
+    { name: 'removing a missing client', act: (s) => s.removeClient('nope'), error: StoreNotFound },
+    {
+      name: 'a token that breaks the schema',
+      act: (s) => s.addToken(makeToken('t2', { digest: 'nothex' })),
+      error: TypeError,
+    },
+    {
+      name: 'a user patch that breaks the schema',
+      act: (s) => s.updateUser('alice', { role: 'root' as 'admin' }, 1),
+      error: TypeError,
+    },
+    {
+      name: 'a client patch that breaks the schema',
+      act: (s) => s.updateClient('c1', { tokenLimit: -5 }, 1),
+      error: TypeError,
+    },
+    { name: 'marking a missing token used', act: (s) => s.markTokenUsed('nope', 1), error: StoreNotFound },
+    {
+      name: 'a second grant with one id',
+      act: (s) => s.addGrant(makeGrant('g1', { digest: 'b'.repeat(64), userCodeDigest: null })),
+      error: StoreConflict,
+    },
+    {
+      name: 'a second grant with one digest',
+      act: (s) => s.addGrant(makeGrant('g9', { digest: makeGrant('g1').digest })),
+      error: StoreConflict,
+    },
+    {
+      name: 'a second grant with one user code',
+      act: (s) => s.addGrant(makeGrant('g9', { kind: 'device_code', userCodeDigest: digestOf('user-code-1') })),
+      error: StoreConflict,
+    },
+    {
+      name: 'a grant that breaks the schema',
+      act: (s) => s.addGrant(makeGrant('g9', { kind: 'implicit' as 'authorization_code' })),
+      error: TypeError,
+    },
+    {
+      name: 'updating a missing grant',
+      act: (s) => s.updateGrant('nope', { status: 'used' }, ['pending']),
+      error: StoreNotFound,
+    },
+    {
+      name: 'updating a grant whose status is not the one expected',
+      act: (s) => s.updateGrant('g1', { status: 'used' }, ['approved']),
+      error: StoreConflict,
+    },
+    {
+      name: 'a grant patch that breaks the schema',
+      act: (s) => s.updateGrant('g1', { status: 'revoked' as 'used' }, ['pending']),
+      error: TypeError,
+    },
+  ];
+  for (const { name, act, error } of refused) {
+    t.test(`refused: ${name}; nothing changes`, async (t) => {
+      const { store, changes, fingerprint } = await open(t);
+      await store.addUser(makeUser('alice'));
+      await store.addClient(makeClient('c1'));
+      await store.addToken(makeToken('t1'));
+      const grant = makeGrant('g1', { kind: 'device_code', status: 'pending', userCodeDigest: digestOf('user-code-1') });
+      await store.addGrant(grant);
+      const before = await fingerprint();
+      await t.rejects(act(store), error);
+      t.same(await fingerprint(), before, 'nothing was written');
+      t.same(changes, []);
+      t.equal((await store.listTokens()).length, 1);
+      t.equal((await store.findUser('alice'))?.role, 'user');
+      t.same(await store.findGrantByDigest(grant.digest), grant);
+    });
+  }
+
+  t.test('a refused write in a batch fails alone', async (t) => {
+    const { store } = await open(t);
+    const results = await Promise.allSettled([
+      store.addToken(makeToken('a')),
+      store.addToken(makeToken('a', { digest: 'c'.repeat(64) })),
+      store.addToken(makeToken('b')),
+      store.removeClient('missing'),
+    ]);
+    t.same(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+    );
+    t.same(ids(await store.listTokens()).sort(), ['a', 'b']);
+  });
+
+  async function seedCascade(store: Store) {
+    await store.addUser(makeUser('alice'));
+    await store.addUser(makeUser('bob'));
+    await store.addClient(makeClient('ca', { username: 'alice' }));
+    await store.addClient(makeClient('cb', { username: 'bob' }));
+    await store.addClient(makeClient('cn'));
+    await store.addToken(makeToken('t-alice', { username: 'alice' }));
+    await store.addToken(makeToken('t-ca', { clientId: 'ca' }));
+    await store.addToken(makeToken('t-bob', { username: 'bob' }));
+    await store.addToken(makeToken('t-cb', { clientId: 'cb', username: 'bob' }));
+    await store.addToken(makeToken('t-none', { expiresAt: 2000 }));
+    await store.addGrant(makeGrant('g-alice', { clientId: 'cn', username: 'alice' }));
+    await store.addGrant(makeGrant('g-ca', { clientId: 'ca', username: 'bob' }));
+    const pending = { kind: 'device_code', status: 'pending', username: null, userCodeDigest: digestOf('cb') } as const;
+    await store.addGrant(makeGrant('g-cb', { clientId: 'cb', ...pending }));
+    await store.addGrant(makeGrant('g-cn', { clientId: 'cn', username: 'bob' }));
+  }
+  const seededGrants = ['g-alice', 'g-ca', 'g-cb', 'g-cn'];
+  const cascades: {
+    name: string;
+    act: (s: Store) => Promise<unknown>;
+    result?: unknown;
+    users: string[];
+    clients: string[];
+    tokens: string[];
+    grants: string[];
+    changes: string[];
+  }[] = [
+    {
+      name: "removeUser removes their tokens and grants, their clients and those clients' tokens and grants",
+      act: (s) => s.removeUser('Alice'),
+      users: ['bob'],
+      clients: ['cb', 'cn'],
+      tokens: ['t-bob', 't-cb', 't-none'],
+      grants: ['g-cb', 'g-cn'],
+      // Tokens first (bulk removals go in batches, file-store.ts), then the records they hang on.
+      changes: ['token-removed:t-alice', 'token-removed:t-ca', 'user-changed:alice', 'client-changed:ca'],
+    },
+    {
+      name: 'disabling a client removes its tokens and grants',
+      act: (s) => s.updateClient('ca', { enabled: false }, 3000),
+      users: ['alice', 'bob'],
+      clients: ['ca', 'cb', 'cn'],
+      tokens: ['t-alice', 't-bob', 't-cb', 't-none'],
+      grants: ['g-alice', 'g-cb', 'g-cn'],
+      changes: ['client-changed:ca', 'token-removed:t-ca'],
+    },
+    {
+      name: 'renaming a client keeps its tokens and grants',
+      act: (s) => s.updateClient('ca', { name: 'x' }, 3000),
+      users: ['alice', 'bob'],
+      clients: ['ca', 'cb', 'cn'],
+      tokens: ['t-alice', 't-ca', 't-bob', 't-cb', 't-none'],
+      grants: seededGrants,
+      changes: ['client-changed:ca'],
+    },
+    {
+      name: 'removeClient removes its tokens and grants',
+      act: (s) => s.removeClient('cb'),
+      users: ['alice', 'bob'],
+      clients: ['ca', 'cn'],
+      tokens: ['t-alice', 't-ca', 't-bob', 't-none'],
+      grants: ['g-alice', 'g-ca', 'g-cn'],
+      changes: ['token-removed:t-cb', 'client-changed:cb'],
+    },
+    {
+      name: 'resetClients removes every client and their tokens and grants',
+      act: (s) => s.resetClients(),
+      users: ['alice', 'bob'],
+      clients: [],
+      tokens: ['t-alice', 't-bob', 't-none'],
+      grants: [],
+      changes: [
+        'token-removed:t-ca',
+        'token-removed:t-cb',
+        'client-changed:ca',
+        'client-changed:cb',
+        'client-changed:cn',
+      ],
+    },
+    {
+      name: 'resetTokens removes every token and every grant, so nothing can mint a new one',
+      act: (s) => s.resetTokens(),
+      users: ['alice', 'bob'],
+      clients: ['ca', 'cb', 'cn'],
+      tokens: [],
+      grants: [],
+      changes: ['t-alice', 't-ca', 't-bob', 't-cb', 't-none'].map((id) => `token-removed:${id}`),
+    },
+    {
+      name: 'a user update that changes nothing cached announces nothing',
+      act: (s) => s.updateUser('bob', {}, 3000),
+      users: ['alice', 'bob'],
+      clients: ['ca', 'cb', 'cn'],
+      tokens: ['t-alice', 't-ca', 't-bob', 't-cb', 't-none'],
+      grants: seededGrants,
+      changes: [],
+    },
+  ];
+  for (const { name, act, users, clients, tokens, grants, changes: expected } of cascades) {
+    t.test(`cascade: ${name}`, async (t) => {
+      const { store, changes, reopen } = await open(t);
+      await seedCascade(store);
+      await act(store);
+      const check = async (s: Store) => {
+        t.same(
+          (await s.listUsers()).map((u) => u.username),
+          users,
+        );
+        t.same(
+          (await s.listClients()).map((c) => c.clientId),
+          clients,
+        );
+        t.same(ids(await s.listTokens()), tokens);
+        t.same(await grantsLeft(s, seededGrants), grants);
+      };
+      await check(store);
+      t.same(changes, expected);
+      await check(await reopen());
+    });
+  }
+
+  const expiryCases = [
+    { now: 1999, removed: 0, left: ['a', 'b', 'c', 'n'], grants: ['ga', 'gb'] },
+    { now: 2000, removed: 2, left: ['b', 'c', 'n'], grants: ['gb'] },
+    { now: 2001, removed: 3, left: ['c', 'n'], grants: ['gb'] },
+    { now: 2002, removed: 4, left: ['n'], grants: ['gb'] },
+    { now: 9999, removed: 5, left: ['n'], grants: [] },
+  ];
+  for (const { now, removed, left, grants } of expiryCases) {
+    t.test(`removeExpiredTokens(${now}) removes tokens and grants expiring at or before it`, async (t) => {
+      const { store, changes } = await open(t);
+      await store.addToken(makeToken('a', { expiresAt: 2000 }));
+      await store.addToken(makeToken('b', { expiresAt: 2001 }));
+      await store.addToken(makeToken('c', { expiresAt: 2002 }));
+      await store.addToken(makeToken('n', { expiresAt: null }));
+      await store.addGrant(makeGrant('ga', { expiresAt: 2000 }));
+      await store.addGrant(makeGrant('gb', { expiresAt: 2003, status: 'used', usedAt: 1500 }));
+      t.equal(await store.removeExpiredTokens(now), removed);
+      t.same(ids(await store.listTokens()), left);
+      t.same(await grantsLeft(store, ['ga', 'gb']), grants);
+      t.same(
+        changes,
+        ['a', 'b', 'c'].filter((id) => !left.includes(id)).map((id) => `token-removed:${id}`),
+        'only tokens are announced',
+      );
+    });
+  }
+
+  const limitCases: { name: string; limit: number | undefined; kept: string[] }[] = [
+    { name: 'keeps the newest 3', limit: 3, kept: ['c1-2', 'c1-3', 'c1-4'] },
+    { name: 'keeps the newest 1', limit: 1, kept: ['c1-4'] },
+    { name: '-1 keeps all', limit: -1, kept: ['c1-0', 'c1-1', 'c1-2', 'c1-3', 'c1-4'] },
+    { name: 'no limit keeps all', limit: undefined, kept: ['c1-0', 'c1-1', 'c1-2', 'c1-3', 'c1-4'] },
+  ];
+  for (const { name, limit, kept } of limitCases) {
+    for (const concurrent of [false, true]) {
+      t.test(`token limit ${name}${concurrent ? ', adding concurrently' : ''}`, async (t) => {
+        const { store, changes } = await open(t);
+        await store.addToken(makeToken('other-0', { clientId: 'c2' }));
+        const add = (i: number) =>
+          store.addToken(makeToken(`c1-${i}`, { clientId: 'c1' }), { tokenLimitForClient: limit as number });
+        if (concurrent) await Promise.all([0, 1, 2, 3, 4].map(add));
+        else for (const i of [0, 1, 2, 3, 4]) await add(i);
+        await store.addToken(makeToken('free'), { tokenLimitForClient: 1 });
+        const tokens = ids(await store.listTokens());
+        if (!concurrent) {
+          t.same(tokens, ['other-0', ...kept, 'free']);
+          const evicted = ['c1-0', 'c1-1', 'c1-2', 'c1-3', 'c1-4'].filter((id) => !kept.includes(id));
+          t.same(changes, evicted.map((id) => `token-removed:${id}`));
+          return;
+        }
+        // Concurrent adds land in an order the store picks: as many are kept, the newest.
+        const keptNow = tokens.filter((id) => id.startsWith('c1-'));
+        t.same([tokens[0], tokens.at(-1), keptNow.length], ['other-0', 'free', kept.length]);
+        const evicted = changes.map((change) => change.replace('token-removed:', ''));
+        t.same([...keptNow, ...evicted].sort(), ['c1-0', 'c1-1', 'c1-2', 'c1-3', 'c1-4']);
+      });
+    }
+  }
+
+  t.test('close waits for queued writes; then every call rejects', async (t) => {
+    const { store, reopen } = await open(t);
+    const writes = [store.addToken(makeToken('a')), store.addToken(makeToken('b'))];
+    await store.close();
+    await Promise.all(writes);
+    t.same(ids(await (await reopen()).listTokens()), ['a', 'b']);
+    await t.rejects(store.findToken('a'));
+    await t.rejects(store.listUsers());
+    await t.rejects(store.addToken(makeToken('c')));
+    await t.resolves(store.close());
+  });
+
+  t.test('onChange returns an unsubscribe function', async (t) => {
+    const { store } = await open(t);
+    const seen: StoreChange[] = [];
+    const off = store.onChange((change) => seen.push(change));
+    await store.addToken(makeToken('a'));
+    await store.removeToken('a');
+    off();
+    await store.addToken(makeToken('b'));
+    await store.removeToken('b');
+    t.equal(seen.length, 1);
+  });
+
+  t.test('a client token limit counts only tokens of the same grant type', async (t) => {
+    const { store } = await open(t);
+    await store.addClient(makeClient('cmix'));
+    await store.addToken(makeToken('sessrefresh01', { clientId: 'cmix', kind: 'refresh_token', grantType: 'authorization_code' }));
+    for (const id of ['sesscc000001', 'sesscc000002', 'sesscc000003']) {
+      await store.addToken(makeToken(id, { clientId: 'cmix', grantType: 'client_credentials' }), { tokenLimitForClient: 1 });
+    }
+    const ids = (await store.listTokens()).map((token) => token.id).sort();
+    t.same(ids, ['sesscc000003', 'sessrefresh01'], 'the refresh token of the code flow survives; only the newest client_credentials token is kept');
+  });
+}
