@@ -104,7 +104,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
-    { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
+    { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
   ];
   const router = createRouter(endpoints);

@@ -10,11 +10,12 @@ import { checkConfigCommand } from './check-config.js';
 import { clientsCommand } from './clients.js';
 import type { Command, CommandIo } from './command.js';
 import { startCommand } from './start.js';
+import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
 import { ConfigError } from '../config/load-config.js';
 import { StoreCorrupt, UsageError } from '../errors.js';
 
-const commands: readonly Command[] = [startCommand, checkConfigCommand, usersCommand, authCommand, clientsCommand];
+const commands: readonly Command[] = [startCommand, checkConfigCommand, usersCommand, authCommand, clientsCommand, storeCommand];
 const registry = new Map(commands.map((command) => [command.name, command]));
 
 function usage(): string {

@@ -35,6 +35,8 @@ export interface SubcommandContext {
   strings(name: string): readonly string[] | undefined;
   flag(name: string): boolean | undefined;
   withStore<T>(fn: (store: Store, config: Readonly<Config>) => Promise<T>): Promise<T>;
+  /** The configuration (--config, --store, environment), for commands that open no store or several. */
+  config(): Readonly<Config>;
   /** Prints `json` with --json, else the table text. */
   print(json: unknown, table: () => string): void;
 }
@@ -130,6 +132,7 @@ function createContext(sub: Subcommand, args: readonly string[], io: CommandIo):
     strings: (name) => values[name] as string[] | undefined,
     flag: (name) => values[name] as boolean | undefined,
     withStore: (fn) => withStore(load().config, systemClock, fn),
+    config: () => load().config,
     print(value, table) {
       io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : table());
     },

@@ -94,7 +94,12 @@ export function loadConfig(
   // --store and PHOTOGATE_STORE take a file or a postgres:// URL; PHOTOGATE_STORE_URL only a URL.
   const storeArgument = o.store ?? env.PHOTOGATE_STORE;
   set(input, ['store', isPostgresUrl(storeArgument) ? 'url' : 'path'], storeArgument);
-  set(input, ['store', 'url'], env.PHOTOGATE_STORE_URL);
+  if (o.store !== undefined && !isPostgresUrl(o.store)) {
+    // --store FILE names the file store, whatever the file or the environment say.
+    delete (input.store as { url?: unknown }).url;
+  } else {
+    set(input, ['store', 'url'], env.PHOTOGATE_STORE_URL);
+  }
   set(input, ['publicUrl'], o.publicUrl ?? env.PHOTOGATE_PUBLIC_URL);
   set(input, ['admin', 'password'], env.PHOTOGATE_ADMIN_PASSWORD);
 

@@ -1,9 +1,10 @@
 /**
- * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store is loaded and
- * the upstream accepts a TCP connection), for Docker and Kubernetes probes. No credential needed;
- * nothing secret is said.
+ * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers (the
+ * PostgreSQL store: a query, and its notification connection is up) and the upstream accepts a
+ * TCP connection), for Docker and Kubernetes probes. No credential needed; nothing secret is said.
  */
 import { connect } from 'node:net';
+import type { Store } from '../store/store.js';
 import type { EndpointHandler } from './router.js';
 import { sendJson } from './send-json.js';
 
@@ -24,11 +25,22 @@ function canConnect(url: URL, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export function readinessEndpoint(upstreamUrl: string, timeoutMs: number): EndpointHandler {
+/** The store's own answer, false past `timeoutMs`; a store without checkReady is always ready. */
+function storeAnswers(store: Pick<Store, 'checkReady'>, timeoutMs: number): Promise<boolean> {
+  if (!store.checkReady) return Promise.resolve(true);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  return Promise.race([store.checkReady().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
+
+export function readinessEndpoint(upstreamUrl: string, timeoutMs: number, store: Pick<Store, 'checkReady'>): EndpointHandler {
   const url = new URL(upstreamUrl);
   return async ({ res }) => {
-    const upstream = await canConnect(url, timeoutMs);
-    if (upstream) sendJson(res, 200, { status: 'ok', store: 'ok', upstream: 'ok' });
+    const [storeOk, upstream] = await Promise.all([storeAnswers(store, timeoutMs), canConnect(url, timeoutMs)]);
+    if (!storeOk) sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The store is not reachable.' });
+    else if (upstream) sendJson(res, 200, { status: 'ok', store: 'ok', upstream: 'ok' });
     else sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The upstream server is not reachable.' });
   };
 }

@@ -1,0 +1,124 @@
+/**
+ * `photogate store`: the store itself rather than what is in it. `migrate` applies (or with
+ * --dry-run prints) the PostgreSQL schema migrations a new version brings; `copy` moves a
+ * deployment between a store file and PostgreSQL, either way, with every user, client and live
+ * token, and checks the counts it printed (issue 17 points 1 and 7).
+ */
+import pg from 'pg';
+import { nowSeconds } from '../clock.js';
+import { isPostgresUrl } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import { describeStore, openStore } from '../store/open-store.js';
+import { migrate, pendingMigrations } from '../store/pg/pg-migrations.js';
+import type { Store } from '../store/store.js';
+import { createCommandGroup, type Subcommand, type SubcommandContext } from './command-group.js';
+
+const migrateCommand: Subcommand = {
+  name: 'migrate',
+  usage: '[--dry-run]',
+  summary: 'apply the PostgreSQL schema migrations not applied yet (a gateway starting does it too)',
+  details: '  --dry-run   print the pending migrations and change nothing\n',
+  options: { 'dry-run': { type: 'boolean' } },
+  async run(ctx) {
+    const { store } = ctx.config();
+    if (store.url === undefined) {
+      ctx.io.stdout.write('the file store has no schema to migrate (set store.url or PHOTOGATE_STORE_URL)\n');
+      return 0;
+    }
+    const client = new pg.Client({ connectionString: store.url, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      const dryRun = ctx.flag('dry-run') === true;
+      const listed = dryRun ? await pendingMigrations(client) : await migrate(client);
+      ctx.print(
+        listed.map(({ version, name }) => ({ version, name })),
+        () =>
+          listed.length === 0
+            ? `${describeStore(store)}: up to date\n`
+            : listed
+                .map(({ version, name, sql }) => `-- ${dryRun ? 'pending' : 'applied'} ${version}: ${name}\n${sql.trim()}\n`)
+                .join('\n'),
+      );
+    } finally {
+      await client.end();
+    }
+    return 0;
+  },
+};
+
+const copyCommand: Subcommand = {
+  name: 'copy',
+  usage: '--from FILE|URL --to FILE|URL',
+  summary: 'copy every user, client and live token into an empty store (file or postgres://)',
+  details:
+    '  --from FILE|URL   the store to read (not changed)\n' +
+    '  --to FILE|URL     the store to fill; it must hold no users, clients or tokens\n' +
+    'Expired tokens and pending authorization codes are not copied. Stop the gateways first.\n',
+  options: { from: { type: 'string' }, to: { type: 'string' } },
+  async run(ctx) {
+    const from = ctx.string('from');
+    const to = ctx.string('to');
+    if (from === undefined || to === undefined) throw new UsageError('--from and --to are required');
+    if (from === to) throw new UsageError('--from and --to name the same store');
+    const defaults = ctx.config().store;
+    const source = await openStore(storeAt(from, defaults), { clock: ctx.clock, watch: false });
+    try {
+      const target = await openStore(storeAt(to, defaults), { clock: ctx.clock, watch: false });
+      try {
+        return await copy(ctx, source, target, to);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await source.close();
+    }
+  },
+};
+
+function storeAt(location: string, defaults: Readonly<Config['store']>): Config['store'] {
+  return isPostgresUrl(location) ? { ...defaults, url: location } : { ...defaults, path: location, url: undefined };
+}
+
+async function copy(ctx: SubcommandContext, source: Store, target: Store, to: string): Promise<number> {
+  const [users, clients, targetTokens] = await Promise.all([target.listUsers(), target.listClients(), target.listTokens()]);
+  if (users.length + clients.length + targetTokens.length > 0) {
+    throw new UsageError(`${to} is not empty (${users.length} users, ${clients.length} clients, ${targetTokens.length} tokens)`, 1);
+  }
+  const now = nowSeconds(ctx.clock);
+  const allTokens = await source.listTokens();
+  const live = allTokens.filter((token) => token.expiresAt === null || token.expiresAt > now);
+  const copied = { users: await source.listUsers(), clients: await source.listClients(), tokens: live };
+  // Order is kept (lists are oldest first; a client's token limit keeps the newest): the file
+  // store commits a chunk in the order given, PostgreSQL takes one write after the other.
+  const chunk = isPostgresUrl(to) ? 1 : 100;
+  await inChunks(copied.users, chunk, (user) => target.addUser(user));
+  await inChunks(copied.clients, chunk, (client) => target.addClient(client));
+  await inChunks(copied.tokens, chunk, (token) => target.addToken(token));
+  const found = {
+    users: (await target.listUsers()).length,
+    clients: (await target.listClients()).length,
+    tokens: (await target.listTokens()).length,
+  };
+  const counts = { users: copied.users.length, clients: copied.clients.length, tokens: copied.tokens.length };
+  const skipped = allTokens.length - live.length;
+  ctx.print({ copied: counts, found, expiredSkipped: skipped }, () =>
+    `copied ${counts.users} users, ${counts.clients} clients, ${counts.tokens} tokens (${skipped} expired tokens skipped)\n`,
+  );
+  const agree = found.users === counts.users && found.clients === counts.clients && found.tokens === counts.tokens;
+  if (!agree) {
+    ctx.io.stderr.write(`photogate store copy: ${to} holds ${found.users} users, ${found.clients} clients, ${found.tokens} tokens\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function inChunks<T>(items: readonly T[], size: number, write: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(write));
+}
+
+export const storeCommand = createCommandGroup({
+  name: 'store',
+  summary: 'Migrate the PostgreSQL store, or copy a deployment between a store file and PostgreSQL.',
+  subcommands: [migrateCommand, copyCommand],
+});
