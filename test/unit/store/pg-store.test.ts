@@ -7,7 +7,12 @@
 import pg from 'pg';
 import type { Test } from 'tap';
 import t from 'tap';
+import { StoreConflict, StoreUnavailable } from '../../../src/errors.js';
+import { migrations } from '../../../src/store/pg/pg-migrations.js';
 import { openPgStore } from '../../../src/store/pg/pg-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { digestOf, makeClient, makeGrant, makeToken, makeUser } from '../../fixtures/store/records.js';
+import { within } from '../../helpers/within.js';
 import { describeChange, type OpenedStore, storeContract } from './store-contract.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres-server.js';
 
@@ -40,3 +45,143 @@ async function openPgIn(t: Test, url?: string): Promise<OpenedStore & { url: str
 }
 
 t.test('the store contract', async (t) => storeContract(t, { open: (t) => openPgIn(t) }));
+
+t.test('replicas starting together apply each migration once', async (t) => {
+  const url = await server.createDatabase();
+  const stores = await Promise.all([0, 1, 2, 3].map(() => openPgStore({ url, watch: false })));
+  t.teardown(() => Promise.all(stores.map((store) => store.close())));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  t.teardown(() => client.end());
+  const { rows } = await client.query('SELECT version FROM photogate_migrations ORDER BY version');
+  t.same(
+    rows.map((row) => row.version),
+    migrations.map((m) => m.version),
+  );
+});
+
+t.test('a record written before a field existed reads with the field default: new fields need no migration', async (t) => {
+  const { store, url } = await openPgIn(t);
+  const old: Record<string, unknown> = { ...makeToken('t1') };
+  delete old.familyId;
+  delete old.usedAt;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    "INSERT INTO photogate_tokens (id, digest, grant_type, doc) VALUES ('t1', $1, 'cli', $2)",
+    [makeToken('t1').digest, JSON.stringify(old)],
+  );
+  await client.end();
+  t.same(await store.findToken('t1'), makeToken('t1'));
+  t.equal((await store.markTokenUsed('t1', 2000)).usedAt, 2000);
+});
+
+t.test('two replicas redeeming one code, or one refresh token, at the same moment: exactly one success', async (t) => {
+  const url = await server.createDatabase();
+  const replicas = await Promise.all([0, 1].map(() => openPgStore({ url, watch: false })));
+  t.teardown(() => Promise.all(replicas.map((store) => store.close())));
+  const [a, b] = replicas as [Store, Store];
+  for (let i = 0; i < 20; i++) {
+    await a.addGrant(makeGrant(`g${i}`, { digest: digestOf(`code-${i}`) }));
+    await a.addToken(makeToken(`r${i}`, { kind: 'refresh_token' }));
+    const codes = await Promise.allSettled(
+      [a, b, a, b].map((s) => s.updateGrant(`g${i}`, { status: 'used', usedAt: 1100 }, ['approved'])),
+    );
+    const refreshes = await Promise.allSettled([a, b].map((s) => s.markTokenUsed(`r${i}`, 1100)));
+    for (const results of [codes, refreshes]) {
+      t.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      t.ok(results.every((r) => r.status === 'fulfilled' || r.reason instanceof StoreConflict));
+    }
+  }
+});
+
+t.test('a change on one replica reaches the other at once (NOTIFY); p99 under 100 ms', async (t) => {
+  const url = await server.createDatabase();
+  const writer = await openPgStore({ url, watch: true });
+  const reader = await openPgStore({ url, watch: true });
+  t.teardown(() => Promise.all([writer.close(), reader.close()]));
+  const seen = new Map<string, number>();
+  reader.onChange((change) => seen.set(describeChange(change), performance.now()));
+  const own: string[] = [];
+  writer.onChange((change) => own.push(describeChange(change)));
+  const latencies: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    await writer.addToken(makeToken(`t${i}`));
+    const started = performance.now();
+    await writer.removeToken(`t${i}`);
+    await within(1000, () => seen.has(`token-removed:t${i}`), 1);
+    latencies.push((seen.get(`token-removed:t${i}`) as number) - started);
+  }
+  await writer.addUser(makeUser('alice'));
+  await writer.updateUser('alice', { passwordHash: `${makeUser('x').passwordHash}x` }, 2000);
+  await writer.addClient(makeClient('c1'));
+  await writer.updateClient('c1', { enabled: false }, 2000);
+  await writer.removeUser('alice');
+  await within(1000, () => seen.has('user-changed:alice') && seen.has('client-changed:c1'));
+  t.equal(own.filter((c) => c === 'token-removed:t0').length, 1, 'the writer announces its own change once, not again from NOTIFY');
+  latencies.sort((x, y) => x - y);
+  const p99 = latencies[98] as number;
+  t.comment(`revocation reached the other replica: p50 ${latencies[49]?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+  t.ok(p99 < 100, `p99 ${p99.toFixed(1)} ms`);
+});
+
+t.test('a bulk change elsewhere is announced as all-changed', async (t) => {
+  const url = await server.createDatabase();
+  const writer = await openPgStore({ url, watch: false });
+  const reader = await openPgStore({ url, watch: true });
+  t.teardown(() => Promise.all([writer.close(), reader.close()]));
+  for (let i = 0; i < 250; i++) await writer.addToken(makeToken(`t${i}`, { clientId: 'c1' }));
+  const seen: string[] = [];
+  reader.onChange((change) => seen.push(describeChange(change)));
+  await writer.resetTokens();
+  await within(2000, () => seen.includes('all-changed:true'));
+  t.same(await reader.listTokens(), []);
+});
+
+t.test('losing the notification connection: caches are told to keep nothing until it is back', async (t) => {
+  const url = await server.createDatabase();
+  const store = await openPgStore({ url, watch: true });
+  t.teardown(() => store.close());
+  const seen: string[] = [];
+  store.onChange((change) => seen.push(describeChange(change)));
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  t.teardown(() => admin.end());
+  const database = new URL(url).pathname.slice(1);
+  await admin.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%' OR (datname = $1 AND query = 'SELECT 1' AND state = 'idle')",
+    [database],
+  );
+  await within(3000, () => seen.includes('all-changed:false'));
+  t.equal(await store.checkReady(), false, 'not ready while not coherent');
+  await within(5000, () => seen.at(-1) === 'all-changed:true');
+  t.equal(await store.checkReady(), true);
+});
+
+t.test('PostgreSQL down: calls reject with StoreUnavailable within 3 s, not ready; back: serving within 10 s', async (t) => {
+  const own = await startPostgres(t);
+  const url = await own.createDatabase();
+  const store = await openPgStore({ url, watch: true });
+  t.teardown(() => store.close());
+  await store.addToken(makeToken('t1'));
+  const seen: string[] = [];
+  store.onChange((change) => seen.push(describeChange(change)));
+  await own.stop();
+  const calls: [string, () => Promise<unknown>][] = [
+    ['findTokenByDigest', () => store.findTokenByDigest(makeToken('t1').digest)],
+    ['addToken', () => store.addToken(makeToken('t2'))],
+    ['markTokenUsed', () => store.markTokenUsed('t1', 2000)],
+  ];
+  for (const [name, call] of calls) {
+    const started = performance.now();
+    await t.rejects(call(), StoreUnavailable, name);
+    t.ok(performance.now() - started < 3000, `${name} answered in ${Math.round(performance.now() - started)} ms`);
+  }
+  t.equal(await store.checkReady(), false);
+  await within(3000, () => seen.includes('all-changed:false'));
+  await own.start();
+  const back = await within(10_000, async () => (await store.checkReady()) && seen.at(-1) === 'all-changed:true', 100);
+  t.comment(`serving again ${Math.round(back)} ms after PostgreSQL was back`);
+  t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
+  t.equal(await store.findToken('t2'), undefined, 'nothing refused was written');
+});
