@@ -85,6 +85,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     accountBurst: config.rateLimits.accountFailureBurst,
     maxTrackedKeys: config.rateLimits.maxTrackedKeys,
     clock,
+    shared: store.sharedFailures,
   });
   const authenticate = limitPasswordChecks(authenticator, limiter);
   const admit = createAdmitRequest(routes, authenticate);
@@ -183,6 +184,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
     close() {
       unsubscribe();
+      limiter.close();
       proxy.close();
     },
   };

@@ -19,7 +19,10 @@
  *   normalised name (bounded size; no usernames kept), addresses by addressLimitKey (IPv6 /64).
  *   Callers name accounts with a prefix of their kind (`user:`, `client:`), so a username can
  *   never stand for a client_id.
- * Pinned by test/unit/access/failure-limiter.test.ts.
+ * - Replicas share their limits through `shared` (the PostgreSQL store's, pg-shared-failures.ts):
+ *   each failure recorded here is published, and each failure another replica recorded is taken
+ *   from the same buckets here, so N replicas do not give an attacker N times the budget.
+ * Pinned by test/unit/access/failure-limiter.test.ts and test/integration/pg-replicas.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -33,6 +36,19 @@ export interface FailureLimiterOptions {
   accountBurst: number;
   maxTrackedKeys: number;
   clock: Clock;
+  /** Failures shared with other replicas; absent: this process's own only. */
+  shared?: SharedFailures | undefined;
+}
+
+/** How replicas tell each other about failures (store.ts `sharedFailures`). */
+export interface SharedFailures {
+  /** Records one failure on the bucket `key` (of `limit`) for every replica. */
+  publish(key: string, limit: Limit, atMs: number): void;
+  /**
+   * `failed` is called for each failure another replica records from now on; `restore` once for
+   * each bucket recorded before (a replica that starts late learns what the others counted).
+   */
+  subscribe(failed: (key: string, atMs: number) => void, restore: (key: string, bucket: Bucket) => void): () => void;
 }
 
 export interface FailureLimiter {
@@ -46,14 +62,16 @@ export interface FailureLimiter {
   hasCleanRecord(address: string): boolean;
   /** Buckets held now (never more than maxTrackedKeys). */
   readonly size: number;
+  /** Stops listening to other replicas' failures. */
+  close(): void;
 }
 
-interface Bucket {
+export interface Bucket {
   tokens: number;
   refilledAtMs: number;
 }
 
-interface Limit {
+export interface Limit {
   burst: number;
   perMinute: number;
 }
@@ -82,6 +100,19 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
     return Math.min(limit.burst, bucket.tokens + (Math.max(0, nowMs - bucket.refilledAtMs) * limit.perMinute) / 60_000);
   };
 
+  const take = (key: string, limit: Limit, nowMs: number) =>
+    buckets.set(key, { tokens: Math.max(0, tokensNow(key, limit, nowMs) - 1), refilledAtMs: nowMs });
+  const limitOf = (key: string) => (key.startsWith('account:') ? accountLimit : addressLimit);
+  const unsubscribe = options.shared?.subscribe(
+    (key) => take(key, limitOf(key), clock.nowMs()),
+    (key, bucket) => {
+      const limit = limitOf(key);
+      const nowMs = clock.nowMs();
+      const stored = Math.min(limit.burst, bucket.tokens + (Math.max(0, nowMs - bucket.refilledAtMs) * limit.perMinute) / 60_000);
+      if (stored < tokensNow(key, limit, nowMs)) buckets.set(key, { tokens: stored, refilledAtMs: nowMs });
+    },
+  );
+
   return {
     check(address, account) {
       const nowMs = clock.nowMs();
@@ -95,7 +126,8 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
     recordFailure(address, account) {
       const nowMs = clock.nowMs();
       for (const [key, limit] of keys(address, account)) {
-        buckets.set(key, { tokens: Math.max(0, tokensNow(key, limit, nowMs) - 1), refilledAtMs: nowMs });
+        take(key, limit, nowMs);
+        options.shared?.publish(key, limit, nowMs);
       }
     },
     accountWaitSeconds(account) {
@@ -108,6 +140,9 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
     },
     get size() {
       return buckets.size;
+    },
+    close() {
+      unsubscribe?.();
     },
   };
 }

@@ -12,6 +12,7 @@
  *   `onChange`): the file store within `reloadIntervalMs`, PostgreSQL at once (NOTIFY).
  * - Records returned are frozen snapshots; change them through the write methods only.
  */
+import type { SharedFailures } from '../access/failure-limiter.js';
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
 
 export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash'>>;
@@ -95,6 +96,8 @@ export interface Store {
   refresh(): Promise<void>;
 
   onChange(listener: (change: StoreChange) => void): () => void;
+  /** Brute-force limit failures shared by every gateway on this store (PostgreSQL); absent: not shared. */
+  readonly sharedFailures?: SharedFailures;
   /** Whether the store answers now (`/readyz`); a store that cannot fail may leave it out. */
   checkReady?(): Promise<boolean>;
   close(): Promise<void>;

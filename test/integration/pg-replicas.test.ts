@@ -3,7 +3,8 @@
  * SIGKILL while tokens are being issued, PostgreSQL is restarted once, and then every token that
  * was acknowledged works on every replica, every revoked one fails on every replica at once,
  * and while PostgreSQL is down requests get 503 temporarily_unavailable (never 401) and /readyz
- * fails, until it is back.
+ * fails, until it is back. The brute-force limits are shared: failures spread over the replicas
+ * count once.
  */
 import t from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
@@ -96,4 +97,17 @@ t.test('three replicas: SIGKILL during issuance, a PostgreSQL restart, nothing a
     const statuses = await Promise.all(kept.map((token) => use(gw, token)));
     t.same(statuses.filter((s) => s !== 200), [], 'the others still work');
   }
+
+  // Shared limits: 10 failures from one address (its burst), spread over three replicas, of
+  // which none saw more than 4; then every replica refuses that address.
+  const attempt = async (gw: GatewayProcess) =>
+    (await fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: basic('admin', 'wrong-password') } })).status;
+  const spread = await Promise.all(replicas.map(async (gw, i) => {
+    const statuses = [];
+    for (let k = 0; k < (i === 0 ? 4 : 3); k++) statuses.push(await attempt(gw));
+    return statuses;
+  }));
+  t.same(spread.flat().filter((s) => s !== 401), [], 'ten failures, each a 401');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const [i, gw] of replicas.entries()) t.equal(await attempt(gw), 429, `replica ${i} counts the others' failures`);
 });

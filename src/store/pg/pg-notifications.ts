@@ -54,6 +54,8 @@ export interface ChangeListenerOptions {
   connectionString: string;
   origin: string;
   announce(changes: readonly StoreChange[]): void;
+  /** Other channels to LISTEN on, and what receives their payloads. */
+  channels?: Record<string, (payload: string) => void>;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   warn(message: string): void;
@@ -70,7 +72,7 @@ export class ChangeListener {
   #lastAnswerMs = 0;
 
   constructor(options: ChangeListenerOptions) {
-    this.#options = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1500, ...options };
+    this.#options = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1500, channels: {}, ...options };
   }
 
   get coherent(): boolean {
@@ -100,10 +102,13 @@ export class ChangeListener {
     });
     client.on('error', () => this.#lost(client, 'notification connection failed'));
     client.on('end', () => this.#lost(client, 'notification connection closed'));
-    client.on('notification', (message) => this.#receive(message.payload));
+    client.on('notification', (message) => {
+      if (message.channel === channel) this.#receive(message.payload);
+      else if (message.payload !== undefined) this.#options.channels[message.channel]?.(message.payload);
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${channel}`);
+      for (const name of [channel, ...Object.keys(this.#options.channels)]) await client.query(`LISTEN ${name}`);
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);

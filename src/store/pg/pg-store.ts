@@ -27,6 +27,7 @@ import { StoreState } from '../store-state.js';
 import { migrate } from './pg-migrations.js';
 import { ChangeListener, changePayloads, channel } from './pg-notifications.js';
 import { retryableCodes, translatePgError } from './pg-errors.js';
+import { failuresChannel, PgSharedFailures } from './pg-shared-failures.js';
 import { pgTables, recordFromDoc, writeChangeSet } from './pg-tables.js';
 
 /** Tokens removed per transaction by a bulk removal, as in the file store. */
@@ -43,8 +44,7 @@ export interface PgStoreOptions {
 }
 
 export interface PgStoreHandle extends Store {
-  /** The pool, for the shared brute-force limits (pg-failure-buckets.ts). */
-  readonly pool: pg.Pool;
+  readonly sharedFailures: PgSharedFailures;
 }
 
 /** Rows of the tables a write reads before running its operation. */
@@ -70,6 +70,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStoreHandl
 
 class PgStore implements PgStoreHandle {
   readonly pool: pg.Pool;
+  readonly sharedFailures: PgSharedFailures;
   readonly #origin = randomUUID();
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #listener: ChangeListener;
@@ -91,10 +92,12 @@ class PgStore implements PgStoreHandle {
     });
     // An idle connection cut by the server: the pool drops it; the next call reconnects.
     this.pool.on('error', () => undefined);
+    this.sharedFailures = new PgSharedFailures(this.pool, this.#origin);
     this.#listener = new ChangeListener({
       connectionString: options.url,
       origin: this.#origin,
       announce: (changes) => this.#announce(changes),
+      channels: { [failuresChannel]: (payload) => this.sharedFailures.receive(payload) },
       warn: this.#warn,
     });
   }
@@ -241,7 +244,10 @@ class PgStore implements PgStoreHandle {
         },
       );
       removed += batch;
-      if (found < purgeBatch || this.#closed) return removed;
+      if (found < purgeBatch || this.#closed) {
+        await this.sharedFailures.forgetOld(nowSeconds * 1000).catch(() => undefined);
+        return removed;
+      }
     }
   }
 
