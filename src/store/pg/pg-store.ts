@@ -45,6 +45,7 @@ export interface PgStoreOptions {
 
 export interface PgStoreHandle extends Store {
   readonly sharedFailures: PgSharedFailures;
+  checkReady(): Promise<boolean>;
 }
 
 /** Rows of the tables a write reads before running its operation. */

@@ -80,7 +80,7 @@ t.test('two replicas redeeming one code, or one refresh token, at the same momen
   const url = await server.createDatabase();
   const replicas = await Promise.all([0, 1].map(() => openPgStore({ url, watch: false })));
   t.teardown(() => Promise.all(replicas.map((store) => store.close())));
-  const [a, b] = replicas as [Store, Store];
+  const [a, b] = replicas as [Store, Store] & typeof replicas;
   for (let i = 0; i < 20; i++) {
     await a.addGrant(makeGrant(`g${i}`, { digest: digestOf(`code-${i}`) }));
     await a.addToken(makeToken(`r${i}`, { kind: 'refresh_token' }));
