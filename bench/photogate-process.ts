@@ -51,8 +51,13 @@ function cli(args: readonly string[], workDir: string): { token?: string } {
 export const basicAuthorization = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-export async function startPhotogate(upstreamUrl: string, workDir: string, name = 'photogate'): Promise<PhotogateProcess> {
-  const store = join(workDir, `${name}-store.json`);
+/** `store`: a store file (default: a new one in `workDir`) or a postgres:// URL. */
+export async function startPhotogate(
+  upstreamUrl: string,
+  workDir: string,
+  name = 'photogate',
+  store = join(workDir, `${name}-store.json`),
+): Promise<PhotogateProcess> {
   const username = 'bench';
   const password = 'photogate-bench-password';
   cli(['users', 'add', username, '--password', password, '--role', 'admin', '--webdav', '--store', store], workDir);

@@ -15,6 +15,7 @@ import { bigBodies } from './big-bodies.js';
 import type { Section, SectionResult } from './bench-section.js';
 import { killAllChildren, stopAllChildren } from './child-processes.js';
 import { formatSection } from './format-section.js';
+import { postgres } from './postgres.js';
 import { storeScale } from './store-scale.js';
 import { throughput } from './throughput.js';
 
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
     ['throughput', throughput],
     ['store-scale', storeScale],
     ['big-bodies', bigBodies],
+    ['postgres', postgres],
   ];
   const only = values.only?.split(',').map((s) => s.trim());
   const log = (line: string) => process.stderr.write(`${line}\n`);

