@@ -13,7 +13,7 @@ import { startCommand } from './start.js';
 import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
 import { ConfigError } from '../config/load-config.js';
-import { StoreCorrupt, UsageError } from '../errors.js';
+import { StoreCorrupt, StoreUnavailable, UsageError } from '../errors.js';
 
 const commands: readonly Command[] = [startCommand, checkConfigCommand, usersCommand, authCommand, clientsCommand, storeCommand];
 const registry = new Map(commands.map((command) => [command.name, command]));
@@ -47,6 +47,10 @@ function report(error: unknown, io: CommandIo): number {
   if (error instanceof UsageError) {
     io.stderr.write(`${error.message}\n`);
     return error.exitCode;
+  }
+  if (error instanceof StoreUnavailable) {
+    io.stderr.write(`photogate: the store cannot be reached: ${error.detail ?? error.message}\n`);
+    return 1;
   }
   if (error instanceof ConfigError || error instanceof StoreCorrupt) {
     io.stderr.write(`${error.message}\n`);
