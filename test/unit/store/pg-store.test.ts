@@ -16,7 +16,23 @@ import { within } from '../../helpers/within.js';
 import { describeChange, type OpenedStore, storeContract } from './store-contract.js';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres-server.js';
 
+// A PostgreSQL store test costs more than a file one (a server, connections, transactions).
+t.setTimeout(600_000);
 const server: PostgresServer = await startPostgres(t);
+/** The contract's cases share one database, emptied before each: faster than one database each. */
+const contractDatabase = await server.createDatabase();
+await (await openPgStore({ url: contractDatabase, watch: false })).close();
+
+async function emptied(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('TRUNCATE photogate_users, photogate_clients, photogate_tokens, photogate_grants RESTART IDENTITY');
+  } finally {
+    await client.end();
+  }
+  return url;
+}
 
 async function dump(url: string): Promise<unknown> {
   const client = new pg.Client({ connectionString: url });
@@ -44,7 +60,7 @@ async function openPgIn(t: Test, url?: string): Promise<OpenedStore & { url: str
   };
 }
 
-t.test('the store contract', async (t) => storeContract(t, { open: (t) => openPgIn(t) }));
+t.test('the store contract', async (t) => storeContract(t, { open: async (t) => openPgIn(t, await emptied(contractDatabase)) }));
 
 t.test('replicas starting together apply each migration once', async (t) => {
   const url = await server.createDatabase();
@@ -184,4 +200,30 @@ t.test('PostgreSQL down: calls reject with StoreUnavailable within 3 s, not read
   t.comment(`serving again ${Math.round(back)} ms after PostgreSQL was back`);
   t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
   t.equal(await store.findToken('t2'), undefined, 'nothing refused was written');
+});
+
+t.test('bulk removals go in transactions of 2,000 tokens; every token announced here, all-changed elsewhere', async (t) => {
+  const url = await server.createDatabase();
+  const store = await openPgStore({ url, watch: false });
+  const other = await openPgStore({ url, watch: true });
+  t.teardown(() => Promise.all([store.close(), other.close()]));
+  await store.addUser(makeUser('alice'));
+  await store.addUser(makeUser('bob'));
+  await store.addClient(makeClient('c1', { username: 'alice' }));
+  const tokens = [
+    ...Array.from({ length: 2200 }, (_, i) => makeToken(`a${i}`, { username: 'alice', kind: 'app_password' })),
+    ...Array.from({ length: 2200 }, (_, i) => makeToken(`c${i}`, { clientId: 'c1' })),
+    ...Array.from({ length: 50 }, (_, i) => makeToken(`b${i}`, { username: 'bob' })),
+  ];
+  for (let i = 0; i < tokens.length; i += 100) await Promise.all(tokens.slice(i, i + 100).map((token) => store.addToken(token)));
+  const here: string[] = [];
+  const there: string[] = [];
+  store.onChange((change) => here.push(describeChange(change)));
+  other.onChange((change) => there.push(describeChange(change)));
+  await store.removeUser('alice');
+  t.equal(here.filter((c) => c.startsWith('token-removed:')).length, 4400, 'each removed token announced once here');
+  t.same(here.slice(-2), ['user-changed:alice', 'client-changed:c1']);
+  await within(2000, () => there.includes('all-changed:true'));
+  t.same((await store.listTokens()).map((token) => token.id).sort(), tokens.slice(4400).map((token) => token.id).sort());
+  t.same((await store.listClients()).length, 0);
 });
