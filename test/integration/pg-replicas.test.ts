@@ -65,6 +65,7 @@ t.test('three replicas: SIGKILL during issuance, a PostgreSQL restart, nothing a
   t.equal(down.status, 503);
   t.match(await down.json(), { error: 'temporarily_unavailable' });
   t.equal((await fetch(`${a.url}/readyz`)).status, 503, '/readyz fails');
+  t.equal((await fetch(`${a.url}/api/v1/status`)).status, 200, 'a public route needs no store and keeps working');
   const denied = await fetch(`${a.url}/api/v1/oauth/token`, { method: 'POST', headers: form, body: 'grant_type=client_credentials' });
   t.equal(denied.status, 503, 'no token issued, and no 401 either');
 
@@ -97,6 +98,15 @@ t.test('three replicas: SIGKILL during issuance, a PostgreSQL restart, nothing a
     const statuses = await Promise.all(kept.map((token) => use(gw, token)));
     t.same(statuses.filter((s) => s !== 200), [], 'the others still work');
   }
+
+  // The CLI disables the client: its tokens, cached on every replica, stop working everywhere.
+  const disabled = await runCliJson(['clients', 'mod', client.client_id, '--disable'], { env });
+  t.equal(disabled.code, 0, disabled.stderr);
+  const disabledMs = await within(1000, async () => {
+    for (const gw of replicas) if ((await use(gw, kept[0] as string)) !== 401) return false;
+    return true;
+  }, 5);
+  t.pass(`a client disabled by the CLI is refused on every replica ${Math.round(disabledMs)} ms after the command returned`);
 
   // Shared limits: 10 failures from one address (its burst), spread over three replicas, of
   // which none saw more than 4; then every replica refuses that address.
