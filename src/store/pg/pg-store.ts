@@ -17,18 +17,17 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { TableName, TableRecords } from '../change-set.js';
-import { keyOf } from '../change-set.js';
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from '../records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from '../store.js';
-import { StoreDraft } from '../store-draft.js';
+import type { StoreDraft } from '../store-draft.js';
 import type { StoreOperation } from '../store-operations.js';
 import * as ops from '../store-operations.js';
-import { StoreState } from '../store-state.js';
 import { migrate } from './pg-migrations.js';
-import { ChangeListener, changePayloads, channel } from './pg-notifications.js';
-import { retryableCodes, translatePgError } from './pg-errors.js';
+import { ChangeListener } from './pg-notifications.js';
+import { translatePgError } from './pg-errors.js';
 import { failuresChannel, PgSharedFailures } from './pg-shared-failures.js';
-import { pgTables, recordFromDoc, writeChangeSet } from './pg-tables.js';
+import { pgTables, recordFromDoc } from './pg-tables.js';
+import { type Loader, type Scope, writeInTransaction } from './pg-write.js';
 
 /** Tokens removed per transaction by a bulk removal, as in the file store. */
 const bulkRemovalBatch = 2_000;
@@ -46,15 +45,6 @@ export interface PgStoreOptions {
 export interface PgStoreHandle extends Store {
   readonly sharedFailures: PgSharedFailures;
   checkReady(): Promise<boolean>;
-}
-
-/** Rows of the tables a write reads before running its operation. */
-type Scope = (load: Loader) => Promise<unknown>;
-
-interface Loader {
-  /** Adds the rows `where` selects (locked for the transaction), oldest first; resolves to how many. */
-  rows(table: TableName, where: string, params: unknown[], limit?: number): Promise<number>;
-  client: pg.PoolClient;
 }
 
 /** Connects, applies missing migrations, starts listening; rejects (StoreUnavailable) when PostgreSQL cannot be reached. */
@@ -333,45 +323,15 @@ class PgStore implements PgStoreHandle {
     }
   }
 
-  /**
-   * One write: BEGIN, read the scope's rows FOR UPDATE into a StoreState, run the operation on a
-   * draft over it, write what it changed and NOTIFY it, COMMIT; then announce it here. Deadlocks
-   * and serialization failures are run again.
-   */
+  /** One write (pg-write.ts), announced here once committed. */
   async #write<T>(scope: Scope, op: StoreOperation<T>): Promise<T> {
     this.#checkOpen();
-    return this.#track(this.#writeNow(scope, op));
-  }
-
-  async #writeNow<T>(scope: Scope, op: StoreOperation<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient | undefined;
-      let broken = false;
-      try {
-        client = await this.pool.connect();
-        await client.query('BEGIN');
-        const state = new StoreState();
-        await scope(loader(client, state));
-        const draft = new StoreDraft(state);
-        const outcome = op(draft);
-        if (draft.dirty) {
-          await writeChangeSet(client, draft.changes, state);
-          for (const payload of changePayloads(this.#origin, outcome.changes)) {
-            await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
-          }
-        }
-        await client.query('COMMIT');
+    return this.#track(
+      writeInTransaction(this.pool, this.#origin, scope, op).then((outcome) => {
         this.#announce(outcome.changes);
         return outcome.result;
-      } catch (error) {
-        if (client) await client.query('ROLLBACK').catch(() => (broken = true));
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && retryableCodes.has(code) && attempt < 5) continue;
-        throw translatePgError(error);
-      } finally {
-        client?.release(broken);
-      }
-    }
+      }),
+    );
   }
 
   /** Runs `ops.removeTokensBatch` over scopes of at most `bulkRemovalBatch` tokens until one finds fewer. */
@@ -403,23 +363,3 @@ class PgStore implements PgStoreHandle {
     }
   }
 }
-
-function loader(client: pg.PoolClient, state: StoreState): Loader {
-  return {
-    client,
-    async rows(table, where, params, limit) {
-      const spec = pgTables[table];
-      const limited = limit === undefined ? '' : ` LIMIT ${limit}`;
-      const result = await client.query<{ doc: unknown }>(
-        `SELECT doc FROM ${spec.table} WHERE ${where} ORDER BY seq${limited} FOR UPDATE`,
-        params,
-      );
-      for (const row of result.rows) {
-        const record = recordFromDoc(table, row.doc);
-        if (!state.get(table, keyOf[table](record as never))) state.insertLoaded(table, record, spec.table);
-      }
-      return result.rows.length;
-    },
-  };
-}
-
