@@ -98,6 +98,7 @@ export class ChangeListener {
     const client = new pg.Client({
       connectionString: this.#options.connectionString,
       connectionTimeoutMillis: this.#options.heartbeatTimeoutMs,
+      application_name: 'photogate-listener',
       keepAlive: true,
     });
     client.on('error', () => this.#lost(client, 'notification connection failed'));

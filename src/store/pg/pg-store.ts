@@ -80,6 +80,7 @@ class PgStore implements PgStoreHandle {
       query_timeout: 2500,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
+      application_name: 'photogate',
     });
     // An idle connection cut by the server: the pool drops it; the next call reconnects.
     this.pool.on('error', () => undefined);

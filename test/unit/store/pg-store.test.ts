@@ -167,7 +167,7 @@ t.test('losing the notification connection: caches are told to keep nothing unti
   t.teardown(() => admin.end());
   const database = new URL(url).pathname.slice(1);
   await admin.query(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%' OR (datname = $1 AND query = 'SELECT 1' AND state = 'idle')",
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'photogate-listener'",
     [database],
   );
   await within(3000, () => seen.includes('all-changed:false'));
