@@ -26,3 +26,11 @@ t.test('a store.url that is not a postgres URL is a config error', async (t) => 
   const error = t.throws(() => loadConfig({ env: {}, file: `${dir}/c.yaml` })) as unknown as ConfigError;
   t.match(error.problems.join('\n'), 'store.url:');
 });
+
+t.test('the store is logged without its password', async (t) => {
+  const { describeStore } = await import('../../../src/store/open-store.js');
+  const described = describeStore({ path: './x.json', reloadIntervalMs: 250, url: 'postgres://photogate:s3cret@db:5432/photogate' });
+  t.notMatch(described, 's3cret');
+  t.match(described, 'postgres://photogate:***@db:5432/photogate');
+  t.equal(describeStore({ path: './x.json', reloadIntervalMs: 250 }), './x.json');
+});
