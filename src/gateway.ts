@@ -12,8 +12,7 @@ import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
-import { defaultRouteRules } from './access/default-route-rules.js';
-import { createRouteTable } from './access/route-rules.js';
+import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { createAuthenticator } from './credentials/authenticate.js';
@@ -74,7 +73,7 @@ export const endpointPaths = {
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
-  const routes = createRouteTable(config.routes.builtin ? defaultRouteRules : [], config.routes.rules);
+  const routes = createConfiguredRouteTable(config);
   const cache = createCredentialCache({ ...config.cache, clock });
   const unsubscribe = store.onChange((change) => cache.evict(change));
   const metrics = createGatewayMetrics(() => cache.size);
