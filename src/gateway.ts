@@ -5,29 +5,26 @@
  *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
  *
  * Errors thrown anywhere become a response in http/send-error.ts.
+ * A gateway is built from one configuration; a reload (server.ts) builds the next one and swaps
+ * it in between two requests, and what must outlive that is built once, in lasting-parts.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { authorizeDestination } from './access/authorize-destination.js';
-import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { createAuthenticator } from './credentials/authenticate.js';
-import { createCredentialCache } from './credentials/credential-cache.js';
-import { limitPasswordChecks } from './credentials/limit-password-checks.js';
-import type { PasswordHasher } from './credentials/password-hash.js';
 import { clientAddress } from './http/client-address.js';
 import { continueIfExpected } from './http/continue-if-expected.js';
-import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { createRequestLog } from './http/request-log.js';
 import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { RequestTimeout } from './errors.js';
+import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
@@ -37,8 +34,9 @@ import type { Store } from './store/store.js';
 export interface GatewayDeps {
   store: Store;
   clock: Clock;
-  hasher: PasswordHasher;
   logger: Logger;
+  /** Built once per process and shared by every gateway a reload builds (lasting-parts.ts). */
+  lasting: LastingParts;
   /** The public URL, without a trailing slash: the OAuth issuer. */
   issuer: string;
 }
@@ -46,7 +44,10 @@ export interface GatewayDeps {
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Ends everything at once (the process stops). */
   close(): void;
+  /** After a reload: closes once the requests it took are done; new ones go to its successor. */
+  retire(): void;
 }
 
 interface RequestLog {
@@ -73,20 +74,8 @@ export const endpointPaths = {
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
+  const { authenticator, authenticate, limiter, metrics } = deps.lasting;
   const routes = createConfiguredRouteTable(config);
-  const cache = createCredentialCache({ ...config.cache, clock });
-  const unsubscribe = store.onChange((change) => cache.evict(change));
-  const metrics = createGatewayMetrics(() => cache.size);
-  const authenticator = createAuthenticator({ store, hasher: metrics.countVerifications(deps.hasher), cache, clock });
-  const limiter = createFailureLimiter({
-    addressBurst: config.rateLimits.addressFailureBurst,
-    addressPerMinute: config.rateLimits.addressFailuresPerMinute,
-    accountBurst: config.rateLimits.accountFailureBurst,
-    maxTrackedKeys: config.rateLimits.maxTrackedKeys,
-    clock,
-    shared: store.sharedFailures,
-  });
-  const authenticate = limitPasswordChecks(authenticator, limiter);
   const admit = createAdmitRequest(routes, authenticate);
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
@@ -133,12 +122,21 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     await endpoint({ req, res, target });
   }
 
+  /** Requests and upgrades taken and not yet closed; a retired gateway closes when none are left. */
+  let active = 0;
+  let retired = false;
+
   return {
     handle(req, res) {
       const started = performance.now();
       let kind: 'proxy' | 'endpoint' = 'proxy';
       let log: RequestLog = { path: null, credential: null };
-      res.once('finish', () => {
+      active++;
+      // 'close' comes after 'finish', and also when the client went away: one listener both counts
+      // the requests this gateway still serves (retire) and, for answered ones, logs and measures.
+      res.once('close', () => {
+        if (--active === 0 && retired) proxy.close();
+        if (!res.writableFinished) return;
         const seconds = (performance.now() - started) / 1000;
         metrics.observeRequest(kind, res.statusCode, seconds);
         if (logRequest) logRequest({ method: req.method, path: log.path, credential: log.credential, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
@@ -171,6 +169,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     },
 
     upgrade(req, socket, head) {
+      active++;
+      socket.once('close', () => {
+        if (--active === 0 && retired) proxy.close();
+      });
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
@@ -182,9 +184,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     },
 
     close() {
-      unsubscribe();
-      limiter.close();
       proxy.close();
+    },
+
+    retire() {
+      retired = true;
+      if (active === 0) proxy.close();
     },
   };
 }

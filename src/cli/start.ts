@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
+import { createConfigReloader } from '../config/config-reloader.js';
 import { loadConfig } from '../config/load-config.js';
 import { createPasswordHasher } from '../credentials/password-hash.js';
 import { UsageError } from '../errors.js';
@@ -32,6 +33,11 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
 On first start with an empty store an admin account is created: its password is
 $PHOTOGATE_ADMIN_PASSWORD or admin.password if set, otherwise generated and printed once.
 SIGINT or SIGTERM stops it: requests in progress get up to 5 s, then everything is closed.
+SIGHUP reloads the configuration file and environment (so does a change of the file with
+watchConfig: true): route rules, scopes, upstream and identity headers, token lifetimes,
+request limits and the log level change without a restart; an invalid file is refused and
+logged with every problem, and the running configuration keeps serving. Keys that need a
+restart (listen, store, cache, rateLimits, connection limits) are named in the log.
 npm start and the Docker image run Node with --max-semi-space-size=8, which keeps memory lower
 under load; started another way, set NODE_OPTIONS=--max-semi-space-size=8.
 `;
@@ -64,11 +70,14 @@ export const startCommand: Command = {
       return 0;
     }
     const str = (name: string) => values[name] as string | undefined;
-    const { config, file } = loadConfig({
-      file: str('config'),
-      env: io.env,
-      overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
-    });
+    // A reload reads the same file, the environment as it is then, and the same flags.
+    const load = () =>
+      loadConfig({
+        file: str('config'),
+        env: io.env,
+        overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
+      });
+    const { config, file } = load();
     const logger = createLogger(config.log.level);
     const clock = systemClock;
     const hasher = createPasswordHasher();
@@ -91,6 +100,16 @@ export const startCommand: Command = {
     // Expired tokens, codes and refresh tokens go in the background, in bounded batches.
     const purge = schedulePurge(store, clock, logger);
 
+    const reloader = createConfigReloader({
+      load,
+      apply: (next) => running.reload(next),
+      countReload: (outcome) => running.lasting.metrics.countReload(outcome),
+      logger,
+    });
+    const onHangup = () => reloader.reload('SIGHUP');
+    process.on('SIGHUP', onHangup);
+    if (config.watchConfig && file !== undefined) reloader.watch(file);
+
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info({ signal }, 'stopping');
@@ -99,6 +118,8 @@ export const startCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    process.off('SIGHUP', onHangup);
+    reloader.close();
     const purgeStopped = purge.stop();
     await running.close();
     await store.close();

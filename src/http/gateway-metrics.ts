@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   observeRequest(kind: 'proxy' | 'endpoint', status: number, seconds: number): void;
   /** The same hasher, counting each argon2 verification: shows that cached credentials skip it. */
   countVerifications(hasher: PasswordHasher): PasswordHasher;
+  countReload(outcome: 'success' | 'failure'): void;
 }
 
 export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
@@ -42,6 +43,19 @@ export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
     help: 'argon2 password verifications run (user passwords not found in the credential cache, sign-ins).',
     registers: [registry],
   });
+  const reloads = new Counter({
+    name: 'photogate_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP, watchConfig), by outcome: success or failure (the old configuration kept serving).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const lastReloadOk = new Gauge({
+    name: 'photogate_config_last_reload_successful',
+    help: '1 when the last configuration reload succeeded (or none was tried), 0 when it was refused.',
+    registers: [registry],
+  });
+  lastReloadOk.set(1);
+  for (const outcome of ['success', 'failure']) reloads.labels(outcome);
   // Label children resolved once, not per request: prom-client hashes the label values on every
   // labelled call (issue 6 hot path). At most 2 kinds x the status codes seen.
   const requestsBy = new Map<string, Counter.Internal>();
@@ -57,6 +71,10 @@ export function createGatewayMetrics(cacheSize: () => number): GatewayMetrics {
       }
       counter.inc();
       durationBy[kind].observe(seconds);
+    },
+    countReload(outcome) {
+      reloads.labels(outcome).inc();
+      lastReloadOk.set(outcome === 'success' ? 1 : 0);
     },
     countVerifications(hasher) {
       return {

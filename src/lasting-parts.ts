@@ -1,0 +1,56 @@
+/**
+ * What outlives a reload: the parts of the gateway built once per process, which every gateway
+ * built from a configuration (gateway.ts) shares. A reload must not cost argon2 again for each
+ * cached credential, forget a revocation in flight, hand an attacker a fresh brute-force budget,
+ * or reset the counters an operator alerts on; so the credential cache (and its subscription to
+ * the store's changes), the authenticator (shared in-flight verifications, bounded argon2), the
+ * failure limiter and the metrics live here. Their keys (`cache`, `rateLimits`) therefore need a
+ * restart (marked in config/schema.ts). Pinned by test/integration/config-reload.test.ts.
+ */
+import { createFailureLimiter, type FailureLimiter } from './access/failure-limiter.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import { type Authenticator, createAuthenticator } from './credentials/authenticate.js';
+import { createCredentialCache, type CredentialCache } from './credentials/credential-cache.js';
+import { type AuthenticateFrom, limitPasswordChecks } from './credentials/limit-password-checks.js';
+import type { PasswordHasher } from './credentials/password-hash.js';
+import { createGatewayMetrics, type GatewayMetrics } from './http/gateway-metrics.js';
+import type { Store } from './store/store.js';
+
+export interface LastingParts {
+  cache: CredentialCache;
+  authenticator: Authenticator;
+  limiter: FailureLimiter;
+  /** Password checks behind the limiter; cached credentials at once. */
+  authenticate: AuthenticateFrom;
+  metrics: GatewayMetrics;
+  close(): void;
+}
+
+export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher }): LastingParts {
+  const { store, clock } = deps;
+  const cache = createCredentialCache({ ...config.cache, clock });
+  const unsubscribe = store.onChange((change) => cache.evict(change));
+  const metrics = createGatewayMetrics(() => cache.size);
+  const authenticator = createAuthenticator({ store, hasher: metrics.countVerifications(deps.hasher), cache, clock });
+  const limiter = createFailureLimiter({
+    addressBurst: config.rateLimits.addressFailureBurst,
+    addressPerMinute: config.rateLimits.addressFailuresPerMinute,
+    accountBurst: config.rateLimits.accountFailureBurst,
+    maxTrackedKeys: config.rateLimits.maxTrackedKeys,
+    clock,
+    // PostgreSQL: failures counted by every replica (store.sharedFailures).
+    shared: store.sharedFailures,
+  });
+  return {
+    cache,
+    authenticator,
+    limiter,
+    authenticate: limitPasswordChecks(authenticator, limiter),
+    metrics,
+    close() {
+      unsubscribe();
+      limiter.close();
+    },
+  };
+}
