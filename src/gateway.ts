@@ -23,7 +23,7 @@ import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { createRequestLog } from './http/request-log.js';
 import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
-import { RequestTimeout } from './errors.js';
+import { GatewayError, RequestTimeout } from './errors.js';
 import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
@@ -74,9 +74,9 @@ export const endpointPaths = {
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
-  const { authenticator, authenticate, limiter, metrics } = deps.lasting;
+  const { authenticator, authenticate, limiter, metrics, audit } = deps.lasting;
   const routes = createConfiguredRouteTable(config);
-  const admit = createAdmitRequest(routes, authenticate);
+  const admit = createAdmitRequest(routes, authenticate, audit);
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
   const proxy = createUpstreamProxy(config.upstream);
@@ -89,12 +89,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, limiter, issuer: deps.issuer, resources: routes.resources },
+      { config, store, clock, authenticator, authenticate, limiter, audit, issuer: deps.issuer, resources: routes.resources },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
-    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
+    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies, audit) } },
   ];
   const router = createRouter(endpoints);
   const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
@@ -122,6 +122,17 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     await endpoint({ req, res, target });
   }
 
+  /** The canonical path, or the refusal (400), recorded in the audit trail without the path itself. */
+  function canonicalTarget(req: IncomingMessage): RequestTarget {
+    try {
+      return canonicalizeTarget(req.url ?? '');
+    } catch (error) {
+      const reason = error instanceof GatewayError ? error.detail : undefined;
+      audit.record({ event: 'path_refused', outcome: 'failure', address: addressOf(req), reason: reason ?? 'not canonical' });
+      throw error;
+    }
+  }
+
   /** Requests and upgrades taken and not yet closed; a retired gateway closes when none are left. */
   let active = 0;
   let retired = false;
@@ -146,7 +157,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // and forwarded without a promise (issue 6 hot path); anything that must wait continues in
       // one promise chain.
       try {
-        const target = canonicalizeTarget(req.url ?? '');
+        const target = canonicalTarget(req);
         const endpoint = router.find(req.method ?? 'GET', target.path);
         if (endpoint) {
           kind = 'endpoint';
@@ -175,7 +186,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       });
       socket.on('error', () => socket.destroy());
       const run = async () => {
-        const target = canonicalizeTarget(req.url ?? '');
+        const target = canonicalTarget(req);
         const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));

@@ -8,6 +8,7 @@
  * restart (marked in config/schema.ts). Pinned by test/integration/config-reload.test.ts.
  */
 import { createFailureLimiter, type FailureLimiter } from './access/failure-limiter.js';
+import type { Audit } from './audit/audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { type Authenticator, createAuthenticator } from './credentials/authenticate.js';
@@ -24,10 +25,12 @@ export interface LastingParts {
   /** Password checks behind the limiter; cached credentials at once. */
   authenticate: AuthenticateFrom;
   metrics: GatewayMetrics;
+  /** The audit trail (audit/audit.ts). */
+  audit: Audit;
   close(): void;
 }
 
-export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher }): LastingParts {
+export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher; audit: Audit }): LastingParts {
   const { store, clock } = deps;
   const cache = createCredentialCache({ ...config.cache, clock });
   const unsubscribe = store.onChange((change) => cache.evict(change));
@@ -46,8 +49,9 @@ export function createLastingParts(config: Config, deps: { store: Store; clock: 
     cache,
     authenticator,
     limiter,
-    authenticate: limitPasswordChecks(authenticator, limiter),
+    authenticate: limitPasswordChecks(authenticator, limiter, deps.audit),
     metrics,
+    audit: deps.audit,
     close() {
       unsubscribe();
       limiter.close();

@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type Audit, noAudit } from './audit/audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
@@ -58,7 +59,7 @@ function formatUrl(address: AddressInfo): string {
 
 export async function startServer(
   config: Config,
-  deps: { store: Store; clock: Clock; hasher: PasswordHasher; logger: Logger },
+  deps: { store: Store; clock: Clock; hasher: PasswordHasher; logger: Logger; audit?: Audit },
 ): Promise<RunningServer> {
   const server = createServer({
     maxHeaderSize: config.limits.headerBytes,
@@ -81,7 +82,7 @@ export async function startServer(
     });
   });
   const url = formatUrl(server.address() as AddressInfo);
-  const lasting = createLastingParts(config, deps);
+  const lasting = createLastingParts(config, { ...deps, audit: deps.audit ?? noAudit });
   const build = (next: Readonly<Config>) => {
     const issuer = (next.publicUrl ?? url).replace(/\/+$/, '');
     return { config: next, issuer, gateway: createGateway(next, { ...deps, issuer, lasting }) };

@@ -78,6 +78,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
         updatedAt: now,
       };
       await store.addClient(client);
+      ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, username, action: 'added', reason: `role ${role}` });
       const view = clientView(client);
       const json = {
         client_id: client.clientId,
@@ -147,6 +148,7 @@ const rm: Subcommand = {
       const what = `client ${client.clientId} (${client.name})`;
       if (!(await confirmAction(ctx.io, ctx.flag('yes'), `Delete ${what} and revoke its tokens?`))) return 1;
       await store.removeClient(client.clientId);
+      ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, action: 'removed' });
       ctx.print({ client_id: client.clientId, removed: true }, () => `removed ${what}\n`);
       return 0;
     });
@@ -166,6 +168,7 @@ const reset: Subcommand = {
         return 1;
       }
       await store.resetClients();
+      ctx.audit({ event: 'client_changed', outcome: 'success', action: `reset (${count} clients)` });
       ctx.print({ removed: count }, () => `removed ${count} clients\n`);
       return 0;
     });

@@ -76,6 +76,8 @@ Only the options given are changed.`,
       }
       return store.updateClient(clientId, patch, nowSeconds(ctx.clock));
     });
+    const changed = Object.keys(patch).map((key) => (key === 'secretDigest' ? 'secret' : key));
+    ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, action: 'modified', reason: changed.join(' ') });
     const view = clientView(client);
     if (secret === undefined) {
       ctx.print(view, () => formatFields(view));

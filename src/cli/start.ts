@@ -10,7 +10,8 @@ import { createConfigReloader } from '../config/config-reloader.js';
 import { loadConfig } from '../config/load-config.js';
 import { createPasswordHasher } from '../credentials/password-hash.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createAudit } from '../audit/audit.js';
+import { createAuditLogger, createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { describeStore, openStore } from '../store/open-store.js';
@@ -84,7 +85,8 @@ export const startCommand: Command = {
     const store = await openStore(config.store, { clock, watch: true, warn: (message) => logger.warn(message) });
 
     // Bind first: a generated admin password must not be printed by a start that then fails.
-    const running = await startServer(config, { store, clock, hasher, logger });
+    const audit = createAudit(createAuditLogger(logger, config.log));
+    const running = await startServer(config, { store, clock, hasher, logger, audit });
     const admin = await ensureAdmin(store, hasher, clock, config.admin);
     if (admin.created) {
       io.stdout.write(

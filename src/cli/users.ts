@@ -71,6 +71,7 @@ NAME is lower-cased: 1 to 64 of a-z 0-9 . _ @ -, starting with a letter or digit
       const passwordHash = await createPasswordHasher().hash(await readNewPassword(ctx));
       const now = nowSeconds(ctx.clock);
       await store.addUser({ username, role, webdav, passwordHash, createdAt: now, updatedAt: now });
+      ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'added', reason: `role ${role}` });
       ctx.print({ username, role, webdav }, () => formatViews([{ username, role, webdav }], columns.slice(0, 3)));
       return 0;
     });
@@ -128,6 +129,7 @@ const mod: Subcommand = {
       await requireUser(store, username);
       return store.updateUser(username, patch, nowSeconds(ctx.clock));
     });
+    ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'modified', reason: Object.keys(patch).join(' ') });
     const view = userView(user);
     ctx.print(view, () => formatFields(view));
     return 0;
@@ -151,6 +153,7 @@ App passwords of the account keep working.`,
       const passwordHash = await createPasswordHasher().hash(await readNewPassword(ctx));
       return store.updateUser(username, { passwordHash }, nowSeconds(ctx.clock));
     });
+    ctx.audit({ event: 'password_changed', outcome: 'success', username });
     const view = userView(user);
     ctx.print(view, () => `password changed for user "${username}"\n`);
     return 0;
@@ -177,6 +180,7 @@ const rm: Subcommand = {
       )
         return 1;
       await store.removeUser(username);
+      ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'removed' });
       ctx.print({ username, removed: true }, () => `removed user "${username}"\n`);
       return 0;
     });

@@ -137,6 +137,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Lowest level written to stderr.'),
       requests: z.boolean().default(true).describe('Log every proxied request (method, path, status, time, credential reference id).'),
+      auditFile: needsRestart(z.string().min(1).optional()).describe('Append the audit trail (security decisions, logger name photogate.audit) to this file, CLI changes included; absent: audit lines go to stderr with the other logs, and CLI changes are not recorded.'),
     })
     .prefault({})
     .describe('Logging (JSON on stderr).'),

@@ -7,7 +7,8 @@
  * no threat, so they are not counted.
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
-import { InvalidToken } from '../errors.js';
+import type { Audit } from '../audit/audit.js';
+import { InvalidToken, TooManyRequests } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
 import type { Credential } from './parse-credentials.js';
 import type { Principal } from './principal.js';
@@ -15,10 +16,15 @@ import type { Principal } from './principal.js';
 /** A principal at once (no promise) when the credential is cached, as on nearly every request. */
 export type AuthenticateFrom = (credential: Credential, address: string) => Principal | Promise<Principal>;
 
-export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter): AuthenticateFrom {
+export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter, audit: Audit): AuthenticateFrom {
   async function checkPassword(credential: Credential & { type: 'basic' }, address: string): Promise<Principal> {
     const account = `user:${credential.username.toLowerCase()}`;
-    limiter.check(address, account);
+    try {
+      limiter.check(address, account);
+    } catch (error) {
+      if (error instanceof TooManyRequests) audit.record({ event: 'lockout', outcome: 'failure', username: credential.username, address, reason: 'too many failed password checks' });
+      throw error;
+    }
     try {
       return await authenticator.authenticate(credential);
     } catch (error) {

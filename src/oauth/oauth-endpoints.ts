@@ -5,6 +5,7 @@
  * secrets, at every endpoint that checks one (`checkClient`).
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
+import type { Audit } from '../audit/audit.js';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
@@ -34,6 +35,8 @@ export interface OAuthContext {
   authenticate: AuthenticateFrom;
   /** The same limiter, for client secrets (limit-client-secret-checks.ts). */
   limiter: FailureLimiter;
+  /** The audit trail (audit/audit.ts). */
+  audit: Audit;
   issuer: string;
   resources: ReadonlySet<string>;
 }
@@ -55,7 +58,8 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { config, store, clock, authenticator } = context;
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
-  const signIn = createSignIn(context.authenticate);
+  const { audit } = context;
+  const signIn = createSignIn(context.authenticate, audit);
   const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
@@ -64,8 +68,8 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
   const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
   return [
-    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient }) } },
+    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
     {
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
@@ -73,7 +77,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
     { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
     {
       path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+      methods: sessionEndpoint({ store, clock, authenticator, signIn, audit, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
     },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },

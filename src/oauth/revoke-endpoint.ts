@@ -4,7 +4,9 @@
  * presents it, since possession is what it grants. An unknown or already revoked token is a
  * success (§2.2): the answer never tells whether a token existed.
  */
+import type { Audit } from '../audit/audit.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
+import { clientAddress } from '../http/client-address.js';
 import { digestSecret } from '../credentials/secrets.js';
 import type { EndpointHandler } from '../http/router.js';
 import { readFormBody } from '../http/read-form-body.js';
@@ -12,7 +14,13 @@ import type { Store } from '../store/store.js';
 import { readClientCredentials } from './authenticate-client.js';
 import type { CheckClientSecret } from './limit-client-secret-checks.js';
 
-export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number; checkClient: CheckClientSecret }): EndpointHandler {
+export function revokeEndpoint(deps: {
+  store: Store;
+  bodyLimitBytes: number;
+  checkClient: CheckClientSecret;
+  audit: Audit;
+  trustedProxies: ReadonlySet<string>;
+}): EndpointHandler {
   return async ({ req, res }) => {
     const params = await readFormBody(req, deps.bodyLimitBytes);
     const credentials = readClientCredentials(req, params);
@@ -29,7 +37,18 @@ export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number; che
         throw new InvalidRequest({ description: 'This token was not issued to this client.' });
       }
     }
-    if (record) await deps.store.removeToken(record.id);
+    if (record) {
+      await deps.store.removeToken(record.id);
+      deps.audit.record({
+        event: 'token_revoked',
+        outcome: 'success',
+        username: record.username,
+        credential: record.id,
+        client_id: record.clientId,
+        address: clientAddress(req, deps.trustedProxies),
+        via: 'revocation endpoint',
+      });
+    }
     res.writeHead(200, { 'cache-control': 'no-store', 'content-length': 0 });
     res.end();
   };
