@@ -14,12 +14,14 @@ import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
+import type { RouteRule } from './access/route-rules.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { clientAddress } from './http/client-address.js';
 import { continueIfExpected } from './http/continue-if-expected.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
+import type { RequestCounter } from './http/gateway-metrics.js';
 import { createRequestLog } from './http/request-log.js';
 import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
@@ -29,10 +31,8 @@ import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
-import type { Store } from './store/store.js';
 
 export interface GatewayDeps {
-  store: Store;
   clock: Clock;
   logger: Logger;
   /** Built once per process and shared by every gateway a reload builds (lasting-parts.ts). */
@@ -73,13 +73,13 @@ export const endpointPaths = {
 } as const;
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
-  const { store, clock, logger } = deps;
-  const { authenticator, authenticate, limiter, metrics, audit } = deps.lasting;
+  const { clock, logger } = deps;
+  const { store, authenticator, authenticate, limiter, metrics, audit } = deps.lasting;
   const routes = createConfiguredRouteTable(config);
   const admit = createAdmitRequest(routes, authenticate, audit);
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
-  const proxy = createUpstreamProxy(config.upstream);
+  const proxy = createUpstreamProxy(config.upstream, metrics.upstream.response);
   const forwardedHeaders = createForwardedHeaders({
     identityHeaders: config.identityHeaders,
     trustedProxies: config.trustedProxies,
@@ -97,6 +97,18 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies, audit) } },
   ];
   const router = createRouter(endpoints);
+  // Request counters resolved once per rule and endpoint, never per request (gateway-metrics.ts).
+  const resourceOf = (rule: RouteRule) => (rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind);
+  const ruleCounters = new Map(routes.rules.map((rule) => [rule, metrics.requestsFor('proxy', resourceOf(rule))]));
+  const endpointCounters = new Map(router.paths.map((path) => [path, metrics.requestsFor('endpoint', path)]));
+  const unmappedCounter = metrics.requestsFor('proxy', 'unmapped');
+  const refusedCounter = metrics.requestsFor('proxy', 'refused');
+  /** The counter of a request refused before it was admitted: its rule, its endpoint, or none. */
+  function counterOfRefused(method: string, path: string | undefined): RequestCounter {
+    if (path === undefined) return refusedCounter;
+    const rule = routes.match(method, path);
+    return endpointCounters.get(path) ?? (rule && ruleCounters.get(rule)) ?? unmappedCounter;
+  }
   const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
 
   /** Hands an admitted request to the upstream; returns what the request log may say about it. */
@@ -104,7 +116,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     authorizeDestination(req, routes, principal);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     continueIfExpected(req, res);
-    proxy.web(req, res, target, (error) => sendError(res, error, logger));
+    proxy.web(req, res, target, (error) => {
+      metrics.upstream.error(error.code);
+      sendError(res, error, logger);
+    });
     return {
       // Never a query, never a public route's token path.
       path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
@@ -140,8 +155,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   return {
     handle(req, res) {
       const started = performance.now();
-      let kind: 'proxy' | 'endpoint' = 'proxy';
       let log: RequestLog = { path: null, credential: null };
+      let counter: RequestCounter | undefined;
+      let path: string | undefined;
       active++;
       // 'close' comes after 'finish', and also when the client went away: one listener both counts
       // the requests this gateway still serves (retire) and, for answered ones, logs and measures.
@@ -149,7 +165,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         if (--active === 0 && retired) proxy.close();
         if (!res.writableFinished) return;
         const seconds = (performance.now() - started) / 1000;
-        metrics.observeRequest(kind, res.statusCode, seconds);
+        (counter ?? counterOfRefused(req.method ?? 'GET', path)).observe(res.statusCode, seconds);
         if (logRequest) logRequest({ method: req.method, path: log.path, credential: log.credential, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
       });
       const fail = (error: unknown) => sendError(res, error, logger);
@@ -158,17 +174,24 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // one promise chain.
       try {
         const target = canonicalTarget(req);
+        path = target.path;
         const endpoint = router.find(req.method ?? 'GET', target.path);
         if (endpoint) {
-          kind = 'endpoint';
+          counter = endpointCounters.get(target.path);
           log = { path: target.path, credential: null };
           serveEndpoint(req, res, target, endpoint).catch(fail);
           return;
         }
         const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         if (admission instanceof Promise) {
-          admission.then((admitted) => (log = forward(req, res, target, admitted))).catch(fail);
+          admission
+            .then((admitted) => {
+              counter = ruleCounters.get(admitted.rule);
+              log = forward(req, res, target, admitted);
+            })
+            .catch(fail);
         } else {
+          counter = ruleCounters.get(admission.rule);
           log = forward(req, res, target, admission);
         }
       } catch (error) {

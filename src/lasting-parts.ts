@@ -16,9 +16,12 @@ import { createCredentialCache, type CredentialCache } from './credentials/crede
 import { type AuthenticateFrom, limitPasswordChecks } from './credentials/limit-password-checks.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { createGatewayMetrics, type GatewayMetrics } from './http/gateway-metrics.js';
+import { measureStoreWrites } from './store/measure-store-writes.js';
 import type { Store } from './store/store.js';
 
 export interface LastingParts {
+  /** The store, its writes measured (store/measure-store-writes.ts): what every part uses. */
+  store: Store;
   cache: CredentialCache;
   authenticator: Authenticator;
   limiter: FailureLimiter;
@@ -31,10 +34,12 @@ export interface LastingParts {
 }
 
 export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher; audit: Audit }): LastingParts {
-  const { store, clock } = deps;
-  const cache = createCredentialCache({ ...config.cache, clock });
+  const { clock } = deps;
+  // The gauges read the cache and the limiter only when scraped, after both exist.
+  const metrics = createGatewayMetrics({ cacheEntries: () => cache.size, limiterKeys: () => limiter.size });
+  const store = measureStoreWrites(deps.store, metrics.store);
+  const cache = createCredentialCache({ ...config.cache, clock, metrics: metrics.cache });
   const unsubscribe = store.onChange((change) => cache.evict(change));
-  const metrics = createGatewayMetrics(() => cache.size);
   const authenticator = createAuthenticator({ store, hasher: metrics.countVerifications(deps.hasher), cache, clock });
   const limiter = createFailureLimiter({
     addressBurst: config.rateLimits.addressFailureBurst,
@@ -46,10 +51,11 @@ export function createLastingParts(config: Config, deps: { store: Store; clock: 
     shared: store.sharedFailures,
   });
   return {
+    store,
     cache,
     authenticator,
     limiter,
-    authenticate: limitPasswordChecks(authenticator, limiter, deps.audit),
+    authenticate: limitPasswordChecks(authenticator, limiter, deps.audit, metrics),
     metrics,
     audit: deps.audit,
     close() {

@@ -85,10 +85,13 @@ function requestBody(req: IncomingMessage): IncomingMessage | null {
 class Exchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
 
+  readonly #startedMs = performance.now();
+
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly onError: (error: GatewayError) => void,
+    readonly observeResponse: ((seconds: number) => void) | undefined,
   ) {
     res.once('close', this.#onClose);
   }
@@ -107,6 +110,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     const { res } = this;
+    this.observeResponse?.((performance.now() - this.#startedMs) / 1000);
     // Node validates the status text and every header: an upstream sending what may not be
     // sent makes this throw, undici aborts, and the client gets 502 (onResponseError).
     const headersOut = responseHeaders(headers, res.shouldKeepAlive);
@@ -137,7 +141,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder {
+export function createHttpForwarder(config: HttpForwarderConfig, observeResponse?: (seconds: number) => void): HttpForwarder {
   const upstream = new URL(config.url);
   /** A path in `upstream.url` prefixes every forwarded path, as http-proxy-3 did. */
   const prefix = upstream.pathname.replace(/\/+$/, '');
@@ -161,7 +165,7 @@ export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder 
         headers: headers as Record<string, string | string[]>,
         body,
       },
-      new Exchange(req, res, onError),
+      new Exchange(req, res, onError, observeResponse),
     );
   }
 
