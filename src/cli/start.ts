@@ -96,12 +96,8 @@ export const startCommand: Command = {
               `  (shown once; change it with: photogate users passwd ${admin.username})\n`,
       );
     }
-    logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: describeStore(config.store), issuer: running.issuer }, 'started');
-    io.stdout.write(`listening on ${running.url}\n`);
-
-    // Expired tokens, codes and refresh tokens go in the background, in bounded batches.
-    const purge = schedulePurge(store, clock, logger);
-
+    if (admin.created) audit.record({ event: 'user_changed', outcome: 'success', username: admin.username, action: 'added', reason: 'first admin', address: 'start' });
+    // Before `listening on`: a SIGHUP from then on reloads instead of ending the process.
     const reloader = createConfigReloader({
       load,
       apply: (next) => running.reload(next),
@@ -111,6 +107,11 @@ export const startCommand: Command = {
     const onHangup = () => reloader.reload('SIGHUP');
     process.on('SIGHUP', onHangup);
     if (config.watchConfig && file !== undefined) reloader.watch(file);
+    logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: describeStore(config.store), issuer: running.issuer }, 'started');
+    io.stdout.write(`listening on ${running.url}\n`);
+
+    // Expired tokens, codes and refresh tokens go in the background, in bounded batches.
+    const purge = schedulePurge(store, clock, logger);
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
