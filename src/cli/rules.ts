@@ -7,7 +7,6 @@ import { createConfiguredRouteTable } from '../access/configured-route-table.js'
 import { canonicalizeTarget } from '../access/canonical-path.js';
 import { explainRequest, type RequestExplanation } from '../access/explain-request.js';
 import type { RouteRule } from '../access/route-rules.js';
-import { endpointPaths } from '../gateway.js';
 import { createCommandGroup, type Subcommand } from './command-group.js';
 import { parseScope } from './cli-values.js';
 import { formatTable } from './table.js';
@@ -44,6 +43,8 @@ Roles, the WebDAV flag of a user and app-password limits also apply to real requ
     const scopes = ctx.strings('scope');
     const routes = createConfiguredRouteTable(ctx.config());
     const scope = scopes === undefined ? undefined : parseScope(scopes.join(' '));
+    // Loaded here, not at the top: gateway.ts pulls in the whole server, which no other command needs.
+    const { endpointPaths } = await import('../gateway.js');
     const explanation = explainRequest(routes, new Set(Object.values(endpointPaths)), { method, path, scope });
     ctx.print(explanation, () => describe(explanation));
     return explanation.allowed === false ? 1 : 0;
