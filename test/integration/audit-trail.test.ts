@@ -88,8 +88,12 @@ t.test('a full run writes every kind of audit event, and no secret', async (t) =
   t.equal((await fetch(url('/api/v1/photos'), { headers: { authorization: 'Bearer not-a-token' } })).status, 401);
   const failedSignIn = await fetch(url('/api/v1/session'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'wrong-password-1' }) });
   t.equal(failedSignIn.status, 401);
-  for (let i = 0; i < 2; i++) t.equal((await fetch(url('/api/v1/photos'), { headers: { authorization: basic('alice', `wrong-${i}`) } })).status, 401);
-  t.equal((await fetch(url('/api/v1/photos'), { headers: { authorization: basic('alice', 'wrong-x') } })).status, 429);
+  // The wrong client secret and the failed sign-in took from the same address budget (3).
+  const statuses: number[] = [];
+  for (let i = 0; i < 5 && statuses.at(-1) !== 429; i++) {
+    statuses.push((await fetch(url('/api/v1/photos'), { headers: { authorization: basic('alice', `wrong-${i}`) } })).status);
+  }
+  t.same(statuses, [401, 429], 'one more failure, then locked out');
 
   // CLI revocations and removals while it runs.
   t.equal((await runCli(['auth', 'rm', appPassword.id!, '--yes', '--config', config], { cwd: dir })).code, 0);
