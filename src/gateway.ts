@@ -106,8 +106,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   /** The counter of a request refused before it was admitted: its rule, its endpoint, or none. */
   function counterOfRefused(method: string, path: string | undefined): RequestCounter {
     if (path === undefined) return refusedCounter;
-    const rule = routes.match(method, path);
-    return endpointCounters.get(path) ?? (rule && ruleCounters.get(rule)) ?? unmappedCounter;
+    const endpoint = endpointCounters.get(path);
+    if (endpoint) return endpoint;
+    try {
+      const rule = routes.match(method, path);
+      return (rule && ruleCounters.get(rule)) ?? unmappedCounter;
+    } catch {
+      // Matching refuses some paths itself (path parameters that would change the rule).
+      return refusedCounter;
+    }
   }
   const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
 
