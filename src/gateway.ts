@@ -2,6 +2,7 @@
  * photogate's wiring: what answers a request, in order. No logic lives here.
  *
  *   request ─ canonical path ─┬─ one of our endpoints (table below) ─ answer
+ *                             │    └─ forward-auth: the same admission, for a proxy's request
  *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
  *
  * Errors thrown anywhere become a response in http/send-error.ts.
@@ -30,6 +31,7 @@ import { createRouter, type Endpoint, type EndpointHandler } from './http/router
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
+import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
@@ -70,6 +72,7 @@ export const endpointPaths = {
   health: '/healthz',
   ready: '/readyz',
   metrics: '/metrics',
+  forwardAuth: '/api/v1/auth/verify',
 } as const;
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -106,6 +109,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
+    { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
   ];
   const router = createRouter(endpoints);
   const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
@@ -156,7 +160,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
           serveEndpoint(req, res, target, endpoint).catch(fail);
           return;
         }
-        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
+        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req), req.headers.host);
         if (admission instanceof Promise) {
           admission.then((admitted) => (log = forward(req, res, target, admitted))).catch(fail);
         } else {
@@ -174,7 +178,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
-        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
+        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req), req.headers.host);
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
       };

@@ -3,6 +3,10 @@
  * the canonical path (PRODUCT.md "rule paths"). More segments win; then more literal segments
  * (a `*` matches exactly one segment); then a rule with a method list over one without.
  * Rule paths are canonicalised like request paths, so both sides compare the same bytes.
+ *
+ * A rule may name a `host`: requests for a host some rule names are decided by that host's rules
+ * alone, every other request by the rules without a host. So the rules of one app behind
+ * forward-auth never fall through to another app's (test/unit/access/route-rules.test.ts).
  */
 import type { RouteRuleConfig } from '../config/schema.js';
 import { canonicalizeTarget } from './canonical-path.js';
@@ -14,6 +18,8 @@ export type RouteAccess =
 
 export interface RouteRule {
   path: string;
+  /** Lower case, with a port when the rule names one; undefined = any host no rule names. */
+  host: string | undefined;
   access: RouteAccess;
   methods: ReadonlySet<string> | undefined;
   segments: readonly string[];
@@ -21,7 +27,8 @@ export interface RouteRule {
 }
 
 export interface RouteTable {
-  match(method: string, path: string): RouteRule | undefined;
+  /** `host` is the request's Host value (case and port as received); undefined = no host. */
+  match(method: string, path: string, host?: string): RouteRule | undefined;
   /** Every resource name some rule needs, for validating scopes. */
   resources: ReadonlySet<string>;
   rules: readonly RouteRule[];
@@ -42,6 +49,7 @@ function compileRule(config: RouteRuleConfig): RouteRule {
   const segments = splitSegments(path);
   return {
     path,
+    host: config.host,
     access: toAccess(config.scope),
     methods: config.methods ? new Set(config.methods) : undefined,
     segments,
@@ -49,7 +57,24 @@ function compileRule(config: RouteRuleConfig): RouteRule {
   };
 }
 
-const ruleKey = (r: RouteRule) => `${r.path} ${r.methods ? [...r.methods].sort().join(',') : '*'}`;
+const ruleKey = (r: RouteRule) => `${r.host ?? ''} ${r.path} ${r.methods ? [...r.methods].sort().join(',') : '*'}`;
+
+function matchIn(rules: readonly RouteRule[], method: string, path: string): RouteRule | undefined {
+  const segments = splitSegments(path);
+  for (const rule of rules) {
+    if (rule.segments.length > segments.length) continue;
+    if (rule.methods && !rule.methods.has(method)) continue;
+    if (rule.segments.every((s, i) => s === '*' || s === segments[i])) return rule;
+  }
+  return undefined;
+}
+
+/** `Photos.Example:8443` -> the names a rule may use for it: with the port, then without. */
+function hostKeys(host: string): [string, string] {
+  const lower = host.toLowerCase();
+  const colon = lower.lastIndexOf(':');
+  return [lower, colon > lower.lastIndexOf(']') ? lower.slice(0, colon) : lower];
+}
 
 /** Configured rules replace built-in ones with the same path and method list, and add to the rest. */
 export function createRouteTable(builtin: readonly RouteRuleConfig[], configured: readonly RouteRuleConfig[]): RouteTable {
@@ -66,18 +91,20 @@ export function createRouteTable(builtin: readonly RouteRuleConfig[], configured
   );
   const resources = new Set<string>();
   for (const rule of rules) if (rule.access.kind === 'scope') resources.add(rule.access.resource);
+  const byHost = new Map<string, RouteRule[]>();
+  const anyHost: RouteRule[] = [];
+  for (const rule of rules) {
+    if (rule.host === undefined) anyHost.push(rule);
+    else byHost.set(rule.host, [...(byHost.get(rule.host) ?? []), rule]);
+  }
 
   return {
     rules,
     resources,
-    match(method, path) {
-      const segments = splitSegments(path);
-      for (const rule of rules) {
-        if (rule.segments.length > segments.length) continue;
-        if (rule.methods && !rule.methods.has(method)) continue;
-        if (rule.segments.every((s, i) => s === '*' || s === segments[i])) return rule;
-      }
-      return undefined;
+    match(method, path, host) {
+      if (host === undefined || byHost.size === 0) return matchIn(anyHost, method, path);
+      const [withPort, withoutPort] = hostKeys(host);
+      return matchIn(byHost.get(withPort) ?? byHost.get(withoutPort) ?? anyHost, method, path);
     },
   };
 }

@@ -28,6 +28,16 @@ export const routeRuleSchema = z.strictObject({
   scope: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a resource name, `public` or `authenticated`'),
   /** Limits the rule to these methods; absent = every method. */
   methods: z.array(z.string().regex(/^[A-Z-]+$/, 'methods are upper case, e.g. GET')).min(1).optional(),
+  /**
+   * Limits the rule to requests for this host name (Host, or X-Forwarded-Host at forward-auth), so
+   * one photogate holds several apps' rules; a host that some rule names is decided by its own
+   * rules only. Absent = the rules for every other host.
+   */
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/, 'expected a host name, optionally with :PORT, e.g. grafana.example.org')
+    .transform((h) => h.toLowerCase())
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -107,7 +117,7 @@ export const configSchema = z.strictObject({
       maxTrackedKeys: positiveInt.default(100_000),
     })
     .prefault({}),
-  /** Peers whose X-Forwarded-For is believed (exact addresses). None by default, loopback included. */
+  /** Peers whose X-Forwarded-For is believed, and the only ones forward-auth answers (exact addresses). None by default, loopback included. */
   trustedProxies: z.array(z.ipv4().or(z.ipv6())).default([]),
   identityHeaders: z
     .strictObject({
