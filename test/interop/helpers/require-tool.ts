@@ -20,6 +20,8 @@ export const tools = {
   prometheus: { command: 'prometheus', versionArgs: ['--version'], debianPackage: 'prometheus' },
   curl: { command: 'curl', versionArgs: ['--version'], debianPackage: 'curl' },
   bash: { command: 'bash', versionArgs: ['--version'], debianPackage: 'bash' },
+  nginx: { command: '/usr/sbin/nginx', versionArgs: ['-v'], debianPackage: 'nginx' },
+  caddy: { command: 'caddy', versionArgs: ['version'], debianPackage: 'caddy' },
 } as const satisfies Record<string, Tool>;
 
 /** Resolves to the tool's first version line; rejects naming the package when it cannot run. */
