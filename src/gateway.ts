@@ -33,6 +33,7 @@ import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
 import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
+import { createOidc } from './oidc/create-oidc.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 import type { Store } from './store/store.js';
@@ -73,6 +74,8 @@ export const endpointPaths = {
   ready: '/readyz',
   metrics: '/metrics',
   forwardAuth: '/api/v1/auth/verify',
+  jwks: '/.well-known/jwks.json',
+  logout: '/api/v1/oauth/logout',
 } as const;
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -101,9 +104,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     upstreamHeaders: config.upstream.headers,
   });
 
+  const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, issuer: deps.issuer, resources: routes.resources },
+      { config, store, clock, authenticator, authenticate, issuer: deps.issuer, resources: routes.resources, oidc },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },

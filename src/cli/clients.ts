@@ -29,7 +29,7 @@ async function newClientId(store: Store): Promise<string> {
 
 const add: Subcommand = {
   name: 'add',
-  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--public]',
+  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--public]',
   summary: 'register an OAuth client; prints client_id and client_secret once',
   details: `Options:
   -n, --name NAME        a label for the application (default: generated)
@@ -40,6 +40,9 @@ const add: Subcommand = {
   --redirect-uri URI     where the authorization code flow may send users back; repeat for several.
                          https://..., http:// only on 127.0.0.1, [::1] or localhost, or an app's
                          own scheme like com.example.app:/callback; no #fragment
+  --post-logout-redirect-uri URI
+                         where OpenID Connect logout (/api/v1/oauth/logout) may send users
+                         afterwards; repeat for several; same rules as --redirect-uri
   --public               a client without a secret (a mobile, desktop or browser app)
 
 With USERNAME, the client acts for that user. Only the secret's SHA-256 digest is stored.`,
@@ -57,6 +60,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
     const ttl = expires === undefined ? undefined : parseClientTokenTtl(expires);
     const limit = tokens === undefined ? undefined : parseTokenLimit(tokens);
     const redirectUris = parseRedirectUris(ctx.strings('redirect-uri') ?? []);
+    const postLogout = parseRedirectUris(ctx.strings('post-logout-redirect-uri') ?? []);
     const secret = ctx.flag('public') === true ? null : generateClientSecret();
     return ctx.withStore(async (store, config) => {
       if (username !== null) await requireUser(store, username);
@@ -72,6 +76,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
         tokenLimit: limit ?? config.tokens.clientTokenLimit,
         enabled: true,
         redirectUris,
+        ...(postLogout.length > 0 ? { postLogoutRedirectUris: postLogout } : {}),
         createdAt: now,
         updatedAt: now,
       };
@@ -85,6 +90,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
         type: view.type,
         scope,
         redirect_uris: redirectUris,
+        ...(postLogout.length > 0 ? { post_logout_redirect_uris: postLogout } : {}),
         expires_in: client.tokenTtlSeconds,
         tokens: client.tokenLimit,
       };

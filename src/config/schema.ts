@@ -105,6 +105,18 @@ export const configSchema = z.strictObject({
       devicePollIntervalSeconds: positiveInt.default(5),
     })
     .prefault({}),
+  oidc: z
+    .strictObject({
+      /** ID token signature: RS256 (every OpenID client supports it), ES256 or EdDSA (Ed25519). A change takes effect as a key rotation on the next start. */
+      signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
+      /** Lifetime of ID tokens; a rotated-out key stays published this long. */
+      idTokenTtlSeconds: positiveInt.max(86_400).default(3600),
+      /** The 256-bit secret that encrypts signing keys in the store; default: oidc-key-secret next to the store file. Created 0600 on first start. */
+      keySecretFile: z.string().min(1).optional(),
+      /** How long a user's approval of a client is remembered (no consent page again). */
+      consentTtlSeconds: positiveInt.default(31_536_000),
+    })
+    .prefault({}),
   rateLimits: z
     .strictObject({
       /** Failed password or app-password checks one client address may make at once... */
