@@ -4,7 +4,6 @@
  * expired (oidc/signing-keys.ts). A running gateway picks the new key up from the store.
  */
 import { systemClock } from '../clock.js';
-import { signingKeysFor } from '../oidc/create-oidc.js';
 import type { SigningKeyRecord } from '../store/records.js';
 import { createCommandGroup, type Subcommand } from './command-group.js';
 import { formatViews } from './table.js';
@@ -27,6 +26,8 @@ const rotate: Subcommand = {
   details: 'The algorithm is the configuration\'s oidc.signingAlg (RS256 by default).',
   async run(ctx) {
     return ctx.withStore(async (store, config) => {
+      // Loaded here: the other commands never need jose.
+      const { signingKeysFor } = await import('../oidc/create-oidc.js');
       const key = await signingKeysFor(config, store, systemClock).rotate();
       const views = (await store.listSigningKeys()).map(keyView);
       ctx.print({ rotated: keyView(key), keys: views }, () => `new signing key ${key.kid} (${key.alg})\n${formatViews(views, columns)}`);
