@@ -164,7 +164,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
           serveEndpoint(req, res, target, endpoint).catch(fail);
           return;
         }
-        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req), req.headers.host);
+        // Never a host's rules: the upstream is one, and a client must not pick the rules by Host.
+        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         if (admission instanceof Promise) {
           admission.then((admitted) => (log = forward(req, res, target, admitted))).catch(fail);
         } else {
@@ -182,7 +183,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
-        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req), req.headers.host);
+        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
       };

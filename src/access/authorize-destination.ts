@@ -22,8 +22,10 @@ function invalid(description: string): never {
 
 export interface DestinationRequest {
   method: string;
-  /** The host the request was sent to. */
+  /** The host the request was sent to: a Destination URL must name it. */
   host: string | undefined;
+  /** Whose rules decide (route-rules.ts): a forward-auth host; undefined at the gateway. */
+  ruleHost: string | undefined;
   headers: NodeJS.Dict<string[]>;
 }
 
@@ -54,7 +56,7 @@ export function decideDestination(request: DestinationRequest, routes: RouteTabl
     target = raw.slice(raw.indexOf(url.host) + url.host.length) || '/';
   }
   const destination = canonicalizeTarget(target);
-  const rule = routes.match(method, destination.path, request.host);
+  const rule = routes.match(method, destination.path, request.ruleHost);
   if (rule === undefined || rule.access.kind === 'public' || principal === undefined) {
     throw new AccessDenied({ description: 'No route rule allows this Destination.', detail: 'destination unmapped' });
   }
@@ -63,7 +65,7 @@ export function decideDestination(request: DestinationRequest, routes: RouteTabl
 }
 
 export function authorizeDestination(req: IncomingMessage, routes: RouteTable, principal: Principal | undefined): void {
-  const request = { method: req.method ?? '', host: req.headers.host, headers: req.headersDistinct };
+  const request = { method: req.method ?? '', host: req.headers.host, ruleHost: undefined, headers: req.headersDistinct };
   const destination = decideDestination(request, routes, principal);
   if (destination !== undefined) req.headers.destination = destination;
 }

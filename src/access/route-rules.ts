@@ -4,9 +4,11 @@
  * (a `*` matches exactly one segment); then a rule with a method list over one without.
  * Rule paths are canonicalised like request paths, so both sides compare the same bytes.
  *
- * A rule may name a `host`: requests for a host some rule names are decided by that host's rules
- * alone, every other request by the rules without a host. So the rules of one app behind
- * forward-auth never fall through to another app's (test/unit/access/route-rules.test.ts).
+ * A rule may name a `host`: forward-auth requests for a host some rule names are decided by that
+ * host's rules alone, every other request by the rules without a host. So the rules of one app
+ * behind forward-auth never fall through to another app's (test/unit/access/route-rules.test.ts).
+ * The gateway's own requests always use the rules without a host: it has one upstream, and a
+ * client must not choose weaker rules by sending another Host.
  */
 import type { RouteRuleConfig } from '../config/schema.js';
 import { canonicalizeTarget } from './canonical-path.js';

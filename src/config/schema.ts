@@ -29,9 +29,9 @@ export const routeRuleSchema = z.strictObject({
   /** Limits the rule to these methods; absent = every method. */
   methods: z.array(z.string().regex(/^[A-Z-]+$/, 'methods are upper case, e.g. GET')).min(1).optional(),
   /**
-   * Limits the rule to requests for this host name (Host, or X-Forwarded-Host at forward-auth), so
-   * one photogate holds several apps' rules; a host that some rule names is decided by its own
-   * rules only. Absent = the rules for every other host.
+   * Limits the rule to forward-auth requests for this host (X-Forwarded-Host), so one photogate
+   * holds several apps' rules; a host that some rule names is decided by its own rules only.
+   * Absent = the rules of the gateway itself and of every other host.
    */
   host: z
     .string()

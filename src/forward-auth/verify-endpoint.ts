@@ -29,7 +29,7 @@ export function verifyEndpoint({ admit, routes, trustedProxies, identityHeaders 
     const { method, host, target } = readOriginalRequest(req, trustedProxies);
     const headers = req.headersDistinct;
     const { principal } = await admit(method, target.path, headers, clientAddress(req, trustedProxies), host);
-    const destination = decideDestination({ method, host, headers }, routes, principal);
+    const destination = decideDestination({ method, host, ruleHost: host, headers }, routes, principal);
     if (destination !== undefined && destination !== headers.destination?.[0]?.trim()) {
       throw new InvalidRequest({ description: 'The Destination path is not acceptable.', detail: 'non-canonical destination at forward-auth' });
     }

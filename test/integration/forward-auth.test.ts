@@ -170,8 +170,10 @@ t.test('a route rule may name a host', async (t) => {
     t.equal(res.status, c.status, c.name);
     if (c.status === 200) t.equal(res.headers['x-forwarded-scope'], c.credential === creds.grafanaToken ? 'grafana' : 'photos');
   }
-  const direct = await rawRequest(gw.url, 'GET /d/home HTTP/1.1', []);
-  t.equal(direct.status, 403, 'the gateway itself keeps its own rules for its own host');
+  const direct = await rawRequest(gw.url, 'GET /d/home HTTP/1.1', [`Authorization: Bearer ${creds.grafanaToken}`]);
+  t.equal(direct.status, 403, 'the gateway itself keeps its own rules');
+  const spoofed = await rawRequest(gw.url, 'GET /d/home HTTP/1.1', ['Host: grafana.example', `Authorization: Bearer ${creds.grafanaToken}`]);
+  t.equal(spoofed.status, 403, "whatever Host a client sends: a host's rules never open the gateway's upstream");
 });
 
 t.test('forward-auth counts failed passwords like the gateway', async (t) => {

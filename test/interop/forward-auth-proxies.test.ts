@@ -74,7 +74,13 @@ t.test('nginx auth_request and Caddy forward_auth with the README blocks', async
     upstream: upstream.url,
     dir: join(dir, 'gateway'),
     routes: 'builtin',
-    extraRules: '    - path: /\n      scope: grafana\n      host: grafana.example.org\n',
+    // nginx names its server (grafana.example.org) in X-Forwarded-Host whatever the client's Host;
+    // that host gets PhotoPrism's rules for the paths the tricks aim at, so its answers can be
+    // compared with the gateway's own (which never uses a host's rules).
+    extraRules: [
+      ['/d', 'grafana'], ['/api/v1/photos', 'photos'], ['/api/v1/albums', 'albums'], ['/api/v1/users', 'users'],
+      ['/api/v1/users/*/password', 'password'], ['/originals', 'webdav'],
+    ].map(([path, scope]) => `    - path: ${path}\n      scope: ${scope}\n      host: grafana.example.org\n`).join(''),
     extraYaml: 'trustedProxies: [127.0.0.1]\n',
   });
   await gw.addUser('alice', 'alice-password', { webdav: true });
@@ -126,9 +132,15 @@ t.test('nginx auth_request and Caddy forward_auth with the README blocks', async
       const grafana = await curl(['-f', '-H', 'Host: grafana.example.org', '-u', `alice:${grafanaPassword}`, `${proxy.origin}/d/home`]);
       t.equal(grafana.code, 0, "another app's host is decided by its own rule", { stderr: grafana.stderr });
       t.equal(upstream.last()?.headers['x-forwarded-scope'], 'grafana');
-      const wrongApp = await rawRequest(proxy.origin, 'GET /api/v1/photos HTTP/1.1', ['Host: grafana.example.org', `Authorization: Bearer ${token}`]);
-      t.equal(wrongApp.status, 403, "a photos token on grafana's host: 403");
+      const wrongApp = await rawRequest(proxy.origin, 'GET /d/home HTTP/1.1', ['Host: grafana.example.org', `Authorization: Bearer ${token}`]);
+      t.equal(wrongApp.status, 403, "a photos token on grafana's pages: 403");
       t.equal(upstream.seen.length, before + 1);
+      if (name === 'nginx') {
+        // /s/... is public in the rules without a host; grafana's host has no such rule.
+        const otherHost = await rawRequest(proxy.origin, 'GET /s/share HTTP/1.1', ['Host: photos.example.org']);
+        t.equal(otherHost.status, 403, "another Host sent to nginx's server is still judged by that server's rules");
+        t.equal(upstream.seen.length, before + 1, 'and never reaches the app');
+      }
     });
 
     await t.test(`${name}: path tricks never get more through the proxy than photogate alone allows`, async (t) => {
