@@ -229,6 +229,11 @@ t.test('RP-initiated logout', async (t) => {
   t.equal(unconfirmed.status, 200, 'without id_token_hint the person is asked first');
   t.match(await unconfirmed.text(), /Sign out\?/);
   t.notOk((await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } })).callback.searchParams.get('error'), 'still signed in');
+  const forged = await fetch(`${s.gw.issuer}/api/v1/oauth/logout`, {
+    method: 'POST', headers: { cookie: flow.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=logout', redirect: 'manual',
+  });
+  t.equal(forged.status, 400, 'a confirmation without the CSRF token is refused');
+  t.notOk((await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } })).callback.searchParams.get('error'), 'and ends nothing');
 
   const url = oidc.buildEndSessionUrl(s.config, { id_token_hint: idToken, post_logout_redirect_uri: AFTER_LOGOUT, state: 'xyz', revoke_refresh_tokens: 'true' });
   const res = await fetch(url, { headers: { cookie: flow.cookie }, redirect: 'manual' });
@@ -238,4 +243,13 @@ t.test('RP-initiated logout', async (t) => {
   const after = await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } });
   t.equal(after.callback.searchParams.get('error'), 'login_required', 'the browser session has ended');
   await t.rejects(oidc.refreshTokenGrant(s.config, tokens.refresh_token as string), 'the refresh tokens were revoked as asked');
+
+  const again = await authorize(s);
+  const confirm = await getFormPage(`${s.gw.issuer}/api/v1/oauth/logout`, again.cookie);
+  t.match(confirm.html, /Sign out\?/, 'asked to confirm');
+  const confirmed = await postForm(`${s.gw.issuer}/api/v1/oauth/logout`, confirm, { decision: 'logout' });
+  t.equal(confirmed.status, 200, 'confirmed on the page: signed out');
+  t.match(await confirmed.text(), /You are signed out/);
+  const gone = await authorize(s, { cookie: again.cookie, extra: { prompt: 'none' } });
+  t.equal(gone.callback.searchParams.get('error'), 'login_required');
 });
