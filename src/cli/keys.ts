@@ -49,6 +49,6 @@ const ls: Subcommand = {
 
 export const keysCommand = createCommandGroup({
   name: 'keys',
-  summary: 'Manage the OpenID Connect signing keys.',
+  summary: 'manage the OpenID Connect signing keys',
   subcommands: [rotate, ls],
 });
