@@ -18,6 +18,7 @@ t.setTimeout(180_000);
 
 t.test('mod_auth_openidc signs in through photogate in Chromium, then logs out', async (t) => {
   t.comment(await requireTool(tools.apache2));
+  t.comment(await requireTool(tools.modAuthOpenidc));
   await readFile(modAuthOpenidc).catch(() => {
     throw new Error(`${modAuthOpenidc} is missing: install the Debian package libapache2-mod-auth-openidc`);
   });
