@@ -7,9 +7,10 @@
  * - The record is an ordinary token (kind `session`, grantType `browser`), stored as a digest
  *   like every credential, with the sign-in facts (`authTime`, `amr`). Its scope is empty: it
  *   opens no resource, so the cookie is useless as an API credential.
- * - Cookie `__Host-photogate-session` over https (`photogate-session` over plain http), HttpOnly,
- *   Path=/, SameSite=Lax: a relying party sends the browser here with a top-level redirect, which
- *   must carry it; a cross-site POST must not.
+ * - Cookie `__Secure-photogate-session` over https (`photogate-session` over plain http),
+ *   HttpOnly, SameSite=Lax (a relying party sends the browser here with a top-level redirect,
+ *   which must carry it; a cross-site POST must not), and Path=/api/v1/oauth: only the authorize
+ *   and logout endpoints receive it, never the upstream behind the gateway.
  * - An app password signs in for one approval only: it must not become a session that could
  *   approve more than the app password holds.
  */
@@ -38,9 +39,9 @@ export interface BrowserSessions {
 
 const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
 
-export function createBrowserSessions(deps: { store: Store; clock: Clock; secure: boolean; ttlSeconds: number }): BrowserSessions {
-  const name = deps.secure ? '__Host-photogate-session' : 'photogate-session';
-  const attributes = `Path=/; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
+export function createBrowserSessions(deps: { store: Store; clock: Clock; secure: boolean; ttlSeconds: number; path: string }): BrowserSessions {
+  const name = deps.secure ? '__Secure-photogate-session' : 'photogate-session';
+  const attributes = `Path=${deps.path}; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
 
   async function find(req: IncomingMessage): Promise<BrowserSession | undefined> {
     const secret = readCookie(req, name);

@@ -36,7 +36,8 @@ export function createOidc(config: Config, deps: { store: Store; clock: Clock; i
   return {
     keys,
     issueIdToken: createIdTokenIssuer({ store, clock, keys, issuer, ttlSeconds: config.oidc.idTokenTtlSeconds }),
-    sessions: createBrowserSessions({ store, clock, secure: issuer.startsWith('https:'), ttlSeconds: config.tokens.sessionTtlSeconds }),
+    // The authorize and logout endpoints' common prefix: no other path gets the cookie.
+    sessions: createBrowserSessions({ store, clock, secure: issuer.startsWith('https:'), ttlSeconds: config.tokens.sessionTtlSeconds, path: '/api/v1/oauth' }),
     consent: createRememberedConsent({ store, clock, ttlSeconds: config.oidc.consentTtlSeconds }),
   };
 }
