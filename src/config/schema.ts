@@ -28,6 +28,16 @@ export const routeRuleSchema = z.strictObject({
   scope: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a resource name, `public` or `authenticated`'),
   /** Limits the rule to these methods; absent = every method. */
   methods: z.array(z.string().regex(/^[A-Z-]+$/, 'methods are upper case, e.g. GET')).min(1).optional(),
+  /**
+   * Limits the rule to forward-auth requests for this host (X-Forwarded-Host), so one photogate
+   * holds several apps' rules; a host that some rule names is decided by its own rules only.
+   * Absent = the rules of the gateway itself and of every other host.
+   */
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/, 'expected a host name, optionally with :PORT, e.g. grafana.example.org')
+    .transform((h) => h.toLowerCase())
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -103,6 +113,18 @@ export const configSchema = z.strictObject({
       devicePollIntervalSeconds: positiveInt.default(5),
     })
     .prefault({}),
+  oidc: z
+    .strictObject({
+      /** ID token signature: RS256 (every OpenID client supports it), ES256 or EdDSA (Ed25519). A change takes effect as a key rotation on the next start. */
+      signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
+      /** Lifetime of ID tokens; a rotated-out key stays published this long. */
+      idTokenTtlSeconds: positiveInt.max(86_400).default(3600),
+      /** The 256-bit secret that encrypts signing keys in the store; default: oidc-key-secret next to the store file. Created 0600 on first start. */
+      keySecretFile: z.string().min(1).optional(),
+      /** How long a user's approval of a client is remembered (no consent page again). */
+      consentTtlSeconds: positiveInt.default(31_536_000),
+    })
+    .prefault({}),
   rateLimits: z
     .strictObject({
       /** Failed password, app-password or client-secret checks one client address may make at once... */
@@ -115,7 +137,7 @@ export const configSchema = z.strictObject({
       maxTrackedKeys: positiveInt.default(100_000),
     })
     .prefault({}),
-  /** Peers whose X-Forwarded-For is believed (exact addresses). None by default, loopback included. */
+  /** Peers whose X-Forwarded-For is believed, and the only ones forward-auth answers (exact addresses). None by default, loopback included. */
   trustedProxies: z.array(z.ipv4().or(z.ipv6())).default([]),
   identityHeaders: z
     .strictObject({
