@@ -69,6 +69,17 @@ const sameAsGateway: Case[] = [
   { name: 'public share link', path: '/s/share-token', status: 200 },
   { name: 'encoded slash', path: '/originals/a%2Fb', status: 400 },
   { name: 'climbing above the root', path: '/../originals/x', status: 400 },
+  // Issue 12: method-override headers, in any spelling, on every kind of rule.
+  { name: 'method override with a token in scope', path: '/api/v1/photos', headers: (c) => ({ authorization: `Bearer ${c.photosToken}`, 'X-HTTP-Method-Override': 'DELETE' }), status: 400 },
+  { name: 'X_HTTP_Method on WebDAV', method: 'PROPFIND', path: '/originals/', headers: (c) => ({ authorization: basic('alice', c.webdavAppPassword), X_HTTP_Method: 'DELETE' }), status: 400 },
+  { name: 'X-Method-Override on a read-only app password', path: '/originals/a.jpg', headers: (c) => ({ authorization: basic('alice', c.readAppPassword), 'X-Method-Override': 'PUT' }), status: 400 },
+  { name: 'method override on a public route', path: '/s/share-token', headers: () => ({ 'x-http-method-override': 'DELETE' }), status: 400 },
+  { name: 'method override without a credential', path: '/api/v1/photos', headers: () => ({ 'X-HTTP-Method-Override': 'GET' }), status: 401 },
+  // Issue 12: path parameters.
+  { name: 'dot segment with path parameters', path: '/api/v1/t/..;/users', status: 400 },
+  { name: 'encoded dot segment with path parameters', path: '/api/v1/t/%2e%2e;x/users', status: 400 },
+  { name: 'parameters that change the rule', path: '/api/v1/users;x/u1', headers: (c) => ({ authorization: `Bearer ${c.photosToken}` }), status: 400 },
+  { name: 'parameters that keep the rule', path: '/api/v1/photos/p1;v=2', headers: (c) => ({ authorization: `Bearer ${c.photosToken}` }), status: 200 },
 ];
 
 t.test('forward-auth decides exactly as the gateway does', async (t) => {
