@@ -98,4 +98,8 @@ t.test('a rule naming a host decides that host alone', async (t) => {
     t.equal(rule === undefined ? undefined : rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind, row.expected, row.name);
   }
   t.ok(hosts.resources.has('grafana'), "a host's resources are resources too");
+  // Issue 12 within a host's rules: parameters that change which of that host's rules decides are refused.
+  t.throws(() => hosts.match('GET', '/admin;x/users', 'grafana.example'), { code: 'invalid_request', status: 400 }, 'a host rule reached by ; parameters');
+  t.equal(hosts.match('GET', '/admin/users;v=2', 'grafana.example')?.path, '/admin', 'parameters that keep the host rule pass');
+  t.throws(() => hosts.match('GET', '/api/v1/users;x/u1', 'photos.example'), { code: 'invalid_request', status: 400 }, 'the rules without a host, for an unknown host');
 });
