@@ -62,6 +62,9 @@ const tricks = [
   '/api/v1/photos/../../originals/x.jpg',
   '/api/v1/photos/../users/u1',
   '/api/v1/photos/..%00/albums',
+  '/api/v1/photos/p1;v=2',
+  '/api/v1/t/..;/users',
+  '/api/v1/users;x/u1',
   'http://127.0.0.1/api/v1/albums',
   '*',
 ];
@@ -126,6 +129,10 @@ t.test('nginx auth_request and Caddy forward_auth with the README blocks', async
       const spoofed = await fetch(`${proxy.origin}/api/v1/photos`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-user': 'admin' } });
       t.equal(spoofed.status, 200);
       t.notOk(upstream.last()?.headers['x-forwarded-user'], 'a client-sent X-Forwarded-User never reaches the app');
+      for (const name of ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override']) {
+        const override = await rawRequest(proxy.origin, 'GET /api/v1/photos HTTP/1.1', [`Authorization: Bearer ${token}`, `${name}: DELETE`]);
+        t.not(override.status, 200, `${name}: refused (photogate answers 400; the proxy passes it on or, nginx, answers 500)`);
+      }
       t.equal(upstream.seen.length, before + 1, 'only the allowed request reached the app');
 
       before = upstream.seen.length;
