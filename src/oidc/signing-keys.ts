@@ -91,7 +91,16 @@ export function createSigningKeys(options: SigningKeysOptions): SigningKeys {
   function privateKeyOf(record: SigningKeyRecord): Promise<CryptoKey> {
     let key = privateKeys.get(record.kid);
     if (key === undefined) {
-      key = secret().then((bytes) => compactDecrypt(record.privateJwe, bytes)).then(({ plaintext }) => importJWK(JSON.parse(textDecoder.decode(plaintext)) as JWK, record.alg) as Promise<CryptoKey>);
+      key = secret()
+        .then((bytes) => compactDecrypt(record.privateJwe, bytes))
+        .catch((error: unknown) => {
+          if ((error as { code?: unknown }).code !== 'ERR_JWE_DECRYPTION_FAILED') throw error;
+          // Typically a second replica on one PostgreSQL store that made a secret of its own.
+          throw new Error(
+            `signing key ${record.kid} cannot be decrypted with this gateway's key secret (oidc.keySecretFile, default oidc-key-secret next to the store file): every gateway and CLI on one store needs the same file`,
+          );
+        })
+        .then(({ plaintext }) => importJWK(JSON.parse(textDecoder.decode(plaintext)) as JWK, record.alg) as Promise<CryptoKey>);
       key.catch(() => privateKeys.delete(record.kid));
       privateKeys.set(record.kid, key);
     }
