@@ -2,6 +2,7 @@
  * photogate's wiring: what answers a request, in order. No logic lives here.
  *
  *   request ─ canonical path ─┬─ one of our endpoints (table below) ─ answer
+ *                             │    └─ forward-auth: the same admission, for a proxy's request
  *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
  *
  * Errors thrown anywhere become a response in http/send-error.ts.
@@ -28,7 +29,9 @@ import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { GatewayError, RequestTimeout } from './errors.js';
 import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
+import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
+import { createOidc } from './oidc/create-oidc.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 
@@ -70,6 +73,9 @@ export const endpointPaths = {
   health: '/healthz',
   ready: '/readyz',
   metrics: '/metrics',
+  forwardAuth: '/api/v1/auth/verify',
+  jwks: '/.well-known/jwks.json',
+  logout: '/api/v1/oauth/logout',
 } as const;
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -87,14 +93,16 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     upstreamHeaders: config.upstream.headers,
   });
 
+  const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, limiter, audit, issuer: deps.issuer, resources: routes.resources },
+      { config, store, clock, authenticator, authenticate, limiter, audit, issuer: deps.issuer, resources: routes.resources, oidc },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies, audit) } },
+    { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
   ];
   const router = createRouter(endpoints);
   // Request counters resolved once per rule and endpoint, never per request (gateway-metrics.ts).
@@ -189,6 +197,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
           serveEndpoint(req, res, target, endpoint).catch(fail);
           return;
         }
+        // Never a host's rules: the upstream is one, and a client must not pick the rules by Host.
         const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         if (admission instanceof Promise) {
           admission

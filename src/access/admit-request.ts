@@ -25,7 +25,14 @@ export interface Admission {
  * so a proxied request with a cached credential costs no promise (issue 6 hot path); throws or
  * rejects with the GatewayError to answer.
  */
-export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>, address: string) => Admission | Promise<Admission>;
+export type AdmitRequest = (
+  method: string,
+  path: string,
+  headers: NodeJS.Dict<string[]>,
+  address: string,
+  /** The host asked for, which selects the rules of that host (route-rules.ts). */
+  host?: string,
+) => Admission | Promise<Admission>;
 
 const REALM = 'realm="photogate"';
 
@@ -53,8 +60,8 @@ export function createAdmitRequest(routes: RouteTable, authenticate: Authenticat
     const username = credential.type === 'basic' ? credential.username : null;
     audit.record({ event: 'credential_rejected', outcome: 'failure', username, address, via: credential.type, reason: error.detail ?? 'invalid', path });
   };
-  return (method, path, headers, address) => {
-    const rule = routes.match(method, path);
+  return (method, path, headers, address, host) => {
+    const rule = routes.match(method, path, host);
     if (rule === undefined) {
       throw new AccessDenied({ description: 'No route rule allows this path.', detail: 'unmapped path' });
     }

@@ -15,6 +15,7 @@ import { createAuditLogger, createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { describeStore, openStore } from '../store/open-store.js';
+import { signingKeysFor } from '../oidc/create-oidc.js';
 import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
 
@@ -88,6 +89,9 @@ export const startCommand: Command = {
     const audit = createAudit(createAuditLogger(logger, config.log));
     const running = await startServer(config, { store, clock, hasher, logger, audit });
     const admin = await ensureAdmin(store, hasher, clock, config.admin);
+    // The first start makes the ID token signing key (and its secret file), or rotates to a new
+    // oidc.signingAlg, before anyone asks for one.
+    await signingKeysFor(config, store, clock).current();
     if (admin.created) {
       io.stdout.write(
         admin.generatedPassword === undefined

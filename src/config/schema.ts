@@ -34,6 +34,12 @@ export const routeRuleSchema = z.strictObject({
   path: z.string().regex(/^\/[^?#\s]*$/, 'must start with / and contain no query, fragment or space').describe('Literal path prefix; a `*` segment matches exactly one segment.'),
   scope: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a resource name, `public` or `authenticated`').describe('A resource name (photos, webdav, ...), `public` (no credential) or `authenticated` (any valid credential).'),
   methods: z.array(z.string().regex(/^[A-Z-]+$/, 'methods are upper case, e.g. GET')).min(1).optional().describe('Limits the rule to these methods; absent = every method.'),
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/, 'expected a host name, optionally with :PORT, e.g. grafana.example.org')
+    .transform((h) => h.toLowerCase())
+    .optional()
+    .describe('Limits the rule to forward-auth requests for this host (X-Forwarded-Host), so one photogate holds several apps\' rules; a host that some rule names is decided by its own rules only. Absent = the rules of the gateway itself and of every other host.'),
 });
 
 export const configSchema = z.strictObject({
@@ -95,6 +101,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Lifetimes of what the OAuth endpoints issue.'),
+  oidc: z
+    .strictObject({
+      signingAlg: needsRestart(z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256')).describe('ID token signature: RS256 (every OpenID client supports it), ES256 or EdDSA (Ed25519). A change takes effect as a key rotation on the next start.'),
+      idTokenTtlSeconds: positiveInt.max(86_400).default(3600).describe('Lifetime of ID tokens; a rotated-out key stays published this long.'),
+      keySecretFile: needsRestart(z.string().min(1).optional()).describe('The 256-bit secret that encrypts signing keys in the store; default: oidc-key-secret next to the store file. Created 0600 on first start; replicas must share it.'),
+      consentTtlSeconds: positiveInt.default(31_536_000).describe('How long a user\'s approval of a client is remembered (no consent page again).'),
+    })
+    .prefault({})
+    .describe('The OpenID Connect provider: ID token signing and remembered consent.'),
   rateLimits: z
     .strictObject({
       addressFailureBurst: needsRestart(positiveInt.default(10)).describe('Failed password, app-password or client-secret checks one client address may make at once, then addressFailuresPerMinute.'),
@@ -104,7 +119,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Brute-force limits on failed password and client-secret checks; the counters are kept across reloads, so a change needs a restart.'),
-  trustedProxies: z.array(z.ipv4().or(z.ipv6())).default([]).describe('Peers whose X-Forwarded-For is believed (exact addresses). None by default, loopback included.'),
+  trustedProxies: z.array(z.ipv4().or(z.ipv6())).default([]).describe('Peers whose X-Forwarded-For is believed, and the only ones forward-auth answers (exact addresses). None by default, loopback included.'),
   identityHeaders: z
     .strictObject({
       user: headerName.default('X-Forwarded-User').describe('Carries the username, when the credential has one.'),

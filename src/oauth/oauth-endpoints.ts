@@ -25,6 +25,9 @@ import { revokeEndpoint } from './revoke-endpoint.js';
 import { createSignIn } from './sign-in.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { userinfoEndpoint } from './userinfo-endpoint.js';
+import { jwksEndpoint } from '../oidc/jwks-endpoint.js';
+import { logoutEndpoint } from '../oidc/logout-endpoint.js';
+import type { Oidc } from '../oidc/create-oidc.js';
 
 export interface OAuthContext {
   config: Config;
@@ -39,6 +42,7 @@ export interface OAuthContext {
   audit: Audit;
   issuer: string;
   resources: ReadonlySet<string>;
+  oidc: Oidc;
 }
 
 export interface OAuthPaths {
@@ -52,6 +56,8 @@ export interface OAuthPaths {
   deviceVerification: string;
   authorizationServer: string;
   openidConfiguration: string;
+  jwks: string;
+  logout: string;
 }
 
 export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuthPaths): Endpoint[] {
@@ -61,12 +67,14 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { audit } = context;
   const signIn = createSignIn(context.authenticate, audit);
   const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
-  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
+  const { keys, issueIdToken, sessions, consent } = context.oidc;
+  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })], issueIdToken);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };
-  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
+  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds, sessions, consent });
+  const logout = logoutEndpoint({ store, clock, keys, sessions, issuer, path: endpointPaths.logout, bodyLimitBytes });
   const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
-  const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
+  const discovery = { issuer, grants, resources: resources, paths: endpointPaths, signingAlg: config.oidc.signingAlg };
   return [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
     { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
@@ -74,7 +82,9 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
     },
-    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
+    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator, store), POST: userinfoEndpoint(authenticator, store) } },
+    { path: endpointPaths.jwks, methods: { GET: jwksEndpoint(keys) } },
+    { path: endpointPaths.logout, methods: { GET: logout.get, POST: logout.post } },
     {
       path: endpointPaths.session,
       methods: sessionEndpoint({ store, clock, authenticator, signIn, audit, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),

@@ -25,7 +25,17 @@ function isSha256Hex(value: unknown): boolean {
   return true;
 }
 
-const fieldChecks: Record<keyof TokenRecord, (value: unknown) => boolean> = {
+type RequiredField = Exclude<keyof TokenRecord, OptionalField>;
+/** Fields a token has only when it came from a sign-in (records.ts signInFields). */
+type OptionalField = 'authTime' | 'amr' | 'sid';
+
+const optionalChecks: Record<OptionalField, (value: unknown) => boolean> = {
+  authTime: isEpoch,
+  amr: (value) => Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0),
+  sid: (value) => typeof value === 'string' && value.length > 0,
+};
+
+const fieldChecks: Record<RequiredField, (value: unknown) => boolean> = {
   id: (value) => typeof value === 'string' && value.length > 0,
   digest: isSha256Hex,
   kind: (value) => kinds.has(value),
@@ -40,12 +50,19 @@ const fieldChecks: Record<keyof TokenRecord, (value: unknown) => boolean> = {
   usedAt: isEpochOrNull,
 };
 const fields = Object.entries(fieldChecks);
+const optionalFields = Object.entries(optionalChecks);
 
 /** Whether `value` (fresh from JSON.parse) is a complete token record that zod would return unchanged. */
 export function isPlainTokenRecord(value: unknown): value is TokenRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  if (Object.keys(record).length !== fields.length) return false;
+  let optional = 0;
+  for (const [field, check] of optionalFields) {
+    if (!Object.hasOwn(record, field)) continue;
+    if (!check(record[field])) return false;
+    optional++;
+  }
+  if (Object.keys(record).length !== fields.length + optional) return false;
   for (const [field, check] of fields) {
     if (!Object.hasOwn(record, field) || !check(record[field])) return false;
   }

@@ -55,6 +55,7 @@ export function deviceCodeGrant(store: Store, clock: Clock, lifetimes: TokenLife
         grantType: deviceCodeGrantType,
         accessTokenTtlSeconds: lifetimes.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: lifetimes.refreshTokenTtlSeconds,
+        issueIdToken: lifetimes.issueIdToken,
       });
     },
   };

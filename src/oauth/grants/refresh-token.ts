@@ -11,6 +11,7 @@ import { digestSecret } from '../../credentials/secrets.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, StoreConflict, RefreshTokenReused } from '../../errors.js';
 import type { TokenRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
+import { signInFieldsOf } from '../../credentials/issue-credential.js';
 import { issueTokenPair } from '../issue-token-pair.js';
 import type { TokenLifetimes } from './authorization-code.js';
 import type { Grant } from './grant.js';
@@ -61,6 +62,7 @@ export function refreshTokenGrant(store: Store, clock: Clock, lifetimes: TokenLi
         scope,
         familyId: token.familyId ?? token.id,
         grantType: 'refresh_token',
+        signIn: signInFieldsOf(token),
         ...lifetimes,
       });
     },
