@@ -96,7 +96,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, limiter, audit, issuer: deps.issuer, resources: routes.resources, oidc },
+      { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },

@@ -17,10 +17,13 @@ export interface RequestCounter {
   observe(status: number, seconds: number): void;
 }
 
+/** How a credential was presented: Basic, a token, or a client's secret at the OAuth endpoints. */
+export type PresentedCredential = 'basic' | 'token' | 'client_secret';
+
 export interface AuthMetrics {
-  success(kind: PrincipalKind): void;
-  rejected(credential: 'basic' | 'token'): void;
-  lockedOut(credential: 'basic' | 'token'): void;
+  success(kind: PrincipalKind | 'client_secret'): void;
+  rejected(credential: PresentedCredential): void;
+  lockedOut(credential: PresentedCredential): void;
 }
 
 export interface CacheMetrics {
@@ -105,7 +108,7 @@ export function createGatewayMetrics(sizes: { cacheEntries: () => number; limite
   });
   const limiterRefusals = new Counter({
     name: 'photogate_rate_limit_refusals_total',
-    help: 'Password checks refused with 429 by the brute-force limiter.',
+    help: 'Password and client-secret checks refused with 429 by the brute-force limiter.',
     registers,
   });
   new Gauge({
@@ -168,7 +171,7 @@ export function createGatewayMetrics(sizes: { cacheEntries: () => number; limite
     if (child === undefined) authBy.set(key, (child = auth.labels(credential, outcome)));
     return child;
   };
-  const successBy = new Map<PrincipalKind, Counter.Internal>();
+  const successBy = new Map<PrincipalKind | 'client_secret', Counter.Internal>();
   const upstreamErrorBy = new Map<string, Counter.Internal>();
   const counters = new Map<string, RequestCounter>();
 

@@ -6,6 +6,7 @@
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
 import type { Audit } from '../audit/audit.js';
+import type { AuthMetrics } from '../http/gateway-metrics.js';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
@@ -40,6 +41,8 @@ export interface OAuthContext {
   limiter: FailureLimiter;
   /** The audit trail (audit/audit.ts). */
   audit: Audit;
+  /** Credential-check counters (photogate_auth_total), for client secrets. */
+  authMetrics: AuthMetrics;
   issuer: string;
   resources: ReadonlySet<string>;
   oidc: Oidc;
@@ -66,7 +69,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const trustedProxies = new Set(config.trustedProxies);
   const { audit } = context;
   const signIn = createSignIn(context.authenticate, audit);
-  const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
+  const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache, auth: context.authMetrics, audit });
   const { keys, issueIdToken, sessions, consent } = context.oidc;
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })], issueIdToken);
   const bodyLimitBytes = config.limits.bodyBytes;

@@ -8,6 +8,7 @@
  * Refusals are counted in photogate_* metrics and in the log as password
  * refusals are. Nothing of any of it reaches the upstream. Time is a manual clock.
  */
+import { createAudit } from '../../src/audit/audit.js';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -242,7 +243,8 @@ t.test('refusals are counted in the metrics and the log like password refusals',
     },
   });
   const logger = pino({ level: 'debug', base: { name: 'photogate' } }, sink);
-  const gw = await startTestGateway(t, { upstream: upstream.url, logger, config: { rateLimits: { addressFailureBurst: 2 }, log: { requests: true } } as never });
+  const audit = createAudit(logger);
+  const gw = await startTestGateway(t, { upstream: upstream.url, logger, audit, config: { rateLimits: { addressFailureBurst: 2 }, log: { requests: true } } as never });
   const client = await gw.addClient();
   const metricsToken = (await gw.addAccessToken('metrics')).secret;
   const ctx: Context = { url: gw.url, clients: { a: { id: client.clientId, secret: client.secret }, b: { id: client.clientId, secret: client.secret } }, alicePassword: '' };
@@ -253,6 +255,9 @@ t.test('refusals are counted in the metrics and the log like password refusals',
   const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
   t.match(metrics, /photogate_requests_total\{kind="endpoint",resource="\/api\/v1\/oauth\/token",status="401"\} 2\b/, 'two 401s counted');
   t.match(metrics, /photogate_requests_total\{kind="endpoint",resource="\/api\/v1\/oauth\/token",status="429"\} 3\b/, 'three 429s counted');
+  t.match(metrics, /photogate_auth_total\{credential="client_secret",outcome="rejected"\} 2\b/, 'two wrong secrets counted as rejected credential checks');
+  t.match(metrics, /photogate_auth_total\{credential="client_secret",outcome="locked_out"\} 3\b/, 'three lock-outs counted');
+  t.match(metrics, /photogate_rate_limit_refusals_total 3\b/, 'in the limiter refusals too, as password lock-outs are');
 
   const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   const requestLines = entries.filter((e) => e.msg === 'request' && e.path === '/api/v1/oauth/token');
@@ -260,5 +265,6 @@ t.test('refusals are counted in the metrics and the log like password refusals',
   const refusals = entries.filter((e) => e.msg === 'request refused');
   t.equal(refusals.filter((e) => e.code === 'invalid_client').length, 2, 'wrong secrets logged as refusals');
   t.equal(refusals.filter((e) => e.code === 'too_many_requests').length, 3, 'throttled attempts logged as refusals');
+  t.equal(entries.filter((e) => e.event === 'lockout' && e.client_id === client.clientId).length, 3, 'each 429 is a lockout in the audit trail, naming the client');
   t.notOk(lines.some((line) => line.includes(client.secret)), 'no secret in the log');
 });
