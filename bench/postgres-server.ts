@@ -7,7 +7,7 @@
  * acknowledges, not the disk under it. Tests use test/helpers/postgres-server.ts (teardown).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { access, chmod, chown, cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { access, chmod, chown, cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,12 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Starts the stopped server again on the same port and data. */
   start(): Promise<void>;
+  /**
+   * Freezes the server and every backend (SIGSTOP): connections stay open and nothing answers,
+   * as with a host that went away without closing its sockets. `resume` (SIGCONT) undoes it.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 /** A port that was free a moment ago on loopback. */
@@ -122,12 +128,29 @@ export async function launchPostgres(): Promise<PostgresServer & { destroy(): Pr
     await exited;
     clearTimeout(timer);
   };
+  /** The postmaster and its children (backends, checkpointer, ...), for pause and resume. */
+  const processes = async (): Promise<number[]> => {
+    const pid = child?.pid;
+    if (pid === undefined) return [];
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+    const children: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    }
+    return [pid, ...children];
+  };
+  const signal = async (name: NodeJS.Signals) => {
+    for (const pid of await processes()) process.kill(pid, name);
+  };
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   // A test process that dies must not leave a server behind: immediate shutdown on exit.
   const onExit = () => child?.kill('SIGQUIT');
   process.once('exit', onExit);
   const destroy = async () => {
     process.removeListener('exit', onExit);
+    await signal('SIGCONT').catch(() => undefined);
     await stop();
     await rm(dir, { recursive: true, force: true });
   };
@@ -154,6 +177,8 @@ export async function launchPostgres(): Promise<PostgresServer & { destroy(): Pr
     },
     stop,
     start,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
     destroy,
   };
 }

@@ -204,6 +204,34 @@ t.test('PostgreSQL down: calls reject with StoreUnavailable within 3 s, not read
   t.equal(await store.findToken('t2'), undefined, 'nothing refused was written');
 });
 
+t.test('PostgreSQL unreachable (frozen, connections open): StoreUnavailable within 3 s, not ready; answering again: serving within 10 s', async (t) => {
+  const own = await startPostgres(t);
+  const url = await own.createDatabase();
+  const store = await openPgStore({ url, watch: true });
+  t.teardown(() => store.close());
+  await store.addToken(makeToken('t1'));
+  const seen: string[] = [];
+  store.onChange((change) => seen.push(describeChange(change)));
+  await own.pause();
+  t.teardown(() => own.resume());
+  const calls: [string, () => Promise<unknown>][] = [
+    ['findTokenByDigest', () => store.findTokenByDigest(makeToken('t1').digest)],
+    ['addToken', () => store.addToken(makeToken('t2'))],
+  ];
+  for (const [name, call] of calls) {
+    const started = performance.now();
+    await t.rejects(call(), StoreUnavailable, name);
+    const ms = Math.round(performance.now() - started);
+    t.ok(ms < 3000, `${name} answered in ${ms} ms`);
+  }
+  t.equal(await store.checkReady(), false, 'not ready');
+  await within(3000, () => seen.includes('all-changed:false'));
+  await own.resume();
+  const back = await within(10_000, async () => (await store.checkReady()) && seen.at(-1) === 'all-changed:true', 100);
+  t.comment(`serving again ${Math.round(back)} ms after PostgreSQL answered again`);
+  t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
+});
+
 t.test('bulk removals go in transactions of 2,000 tokens; every token announced here, all-changed elsewhere', async (t) => {
   const url = await server.createDatabase();
   const store = await openPgStore({ url, watch: false });
