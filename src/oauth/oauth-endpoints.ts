@@ -3,13 +3,16 @@
  * in gateway.ts). Passwords checked here (login and device pages, session API, password grant)
  * go through the same failure limiter as Basic credentials on proxied requests.
  */
+import type { FailureLimiter } from '../access/failure-limiter.js';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Endpoint } from '../http/router.js';
 import { sessionEndpoint } from '../session/session-endpoint.js';
+import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
 import type { Store } from '../store/store.js';
+import type { TwoFactor } from '../two-factor/two-factor.js';
 import { authorizeEndpoint } from './authorize-endpoint.js';
 import { deviceAuthorizationEndpoint } from './device-authorization-endpoint.js';
 import { deviceVerificationEndpoint } from './device-verification-endpoint.js';
@@ -31,6 +34,9 @@ export interface OAuthContext {
   authenticate: AuthenticateFrom;
   issuer: string;
   resources: ReadonlySet<string>;
+  limiter: FailureLimiter;
+  twoFactor: TwoFactor;
+  upstreamIdentity: UpstreamIdentitySource;
 }
 
 export interface OAuthPaths {
@@ -50,7 +56,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { config, store, clock, authenticator } = context;
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
-  const signIn = createSignIn(context.authenticate);
+  const signIn = createSignIn(context.authenticate, { store, twoFactor: context.twoFactor, limiter: context.limiter });
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };
@@ -59,7 +65,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
   return [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, authenticator, bodyLimitBytes }) } },
     {
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes }) },
@@ -67,7 +73,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
     { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
     {
       path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes, upstreamIdentity: context.upstreamIdentity }),
     },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },

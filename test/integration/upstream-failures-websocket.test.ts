@@ -14,7 +14,7 @@ t.test('upstream refused: 502, and the gateway stays up', async (t) => {
   for (let i = 0; i < 3; i++) {
     const res = await fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: `Bearer ${secret}` } });
     t.equal(res.status, 502);
-    t.same(await res.json(), { error: 'bad_gateway', error_description: 'The upstream server could not be reached.' });
+    t.same(await res.json(), { error: 'bad_gateway', error_description: 'The upstream server could not be reached.', message: 'The upstream server could not be reached.' });
   }
   t.equal((await fetch(`${gw.url}/healthz`)).status, 200, 'liveness still answers');
   const ready = await fetch(`${gw.url}/readyz`);
