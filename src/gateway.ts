@@ -36,6 +36,8 @@ import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createUpstreamIdentity } from './photoprism/upstream-identity.js';
+import { createWebSocketRelay } from './photoprism/websocket-relay.js';
+import { parseCredentials } from './credentials/parse-credentials.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 import type { Store } from './store/store.js';
@@ -79,6 +81,8 @@ export const endpointPaths = {
   metrics: '/metrics',
 } as const;
 
+const photoprismWebSocketPath = '/api/v1/ws';
+
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
   const routes = createRouteTable(config.routes.builtin ? defaultRouteRules : [], config.routes.rules);
@@ -121,6 +125,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
   const router = createRouter(endpoints);
+  // PhotoPrism's live updates: browsers authenticate in the first message (built-in rules only).
+  const webSocketRelay = config.routes.builtin
+    ? createWebSocketRelay({
+        upstreamUrl: config.upstream.url,
+        upstreamHeaders: config.upstream.headers,
+        authenticator,
+        store,
+        clock,
+        logger,
+        applyForwardedHeaders: (req, principal) => forwardedHeaders.apply(req, principal, { upgrade: true }),
+        firstMessageTimeoutMs: config.limits.webSocketSessionTimeoutMs,
+      })
+    : undefined;
   const accountActions = createAccountActions({ store, clock, hasher: deps.hasher, authenticate, twoFactor });
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
   const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
@@ -190,6 +207,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
+        if (webSocketRelay && target.path === photoprismWebSocketPath && parseCredentials(req.headersDistinct) === undefined) {
+          webSocketRelay.accept(req, socket, head, target);
+          return;
+        }
         const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
@@ -199,6 +220,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
     close() {
       unsubscribe();
+      webSocketRelay?.close();
       proxy.close();
     },
   };

@@ -140,6 +140,8 @@ export const configSchema = z.strictObject({
       keepAliveTimeoutMs: positiveInt.default(5_000),
       /** Connections open at once; a new one above it gets 503 and is closed. */
       maxConnections: positiveInt.default(1024),
+      /** A browser WebSocket on /api/v1/ws without a valid `session` in a message this long is closed. */
+      webSocketSessionTimeoutMs: positiveInt.default(10_000),
     })
     .prefault({}),
   log: z

@@ -91,7 +91,13 @@ t.test('WebSocket upgrades', async (t) => {
   t.equal(seen.headers['x-forwarded-scope'], 'photos');
 
   const before = upstream.seen.length;
-  const refused = await upgrade(gw.url, []);
+  // Without the built-in (PhotoPrism) rules: with them, a browser's upgrade without a credential is
+  // taken in and authenticated by its first message (photoprism-websocket.test.ts).
+  const plain = await startTestGateway(t, {
+    upstream: upstream.url,
+    config: { routes: { builtin: false, rules: [{ path: '/api/v1/ws', scope: 'authenticated' }] } } as never,
+  });
+  const refused = await upgrade(plain.url, []);
   const res = parseRawResponse(`${refused.head}\r\n\r\n`);
   t.equal(res.status, 401, 'no credential: refused');
   t.match(res.headers['www-authenticate'], /^Bearer/);
