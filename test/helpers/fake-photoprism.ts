@@ -80,7 +80,9 @@ export async function startFakePhotoPrism(t: Test, credential: string): Promise<
       return;
     }
     if (path === '/api/v1/session') {
-      json(200, { id: credential, access_token: credential, session_id: credential, token_type: 'Bearer', provider: 'application', status: 'success', user: upstreamUser, config: upstreamConfig, data: { tokens: [], shares: [] } });
+      // Pessimistic: the credential also inside `user` and `config`, to prove photogate scrubs it.
+      const leaky = { user: { ...upstreamUser, Details: { ...upstreamUser.Details, Token: credential } }, config: { ...upstreamConfig, authToken: `Bearer ${credential}` } };
+      json(200, { id: credential, access_token: credential, session_id: credential, token_type: 'Bearer', provider: 'application', status: 'success', ...leaky, data: { tokens: [], shares: [] } });
       return;
     }
     if (path === '/api/v1/config') {

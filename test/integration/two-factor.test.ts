@@ -13,7 +13,9 @@ import { totpCode } from '../../src/two-factor/totp.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { type ManualClock, manualClock } from '../helpers/manual-clock.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
+import { runCliJson } from '../helpers/run-cli.js';
 import { basic, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { within } from '../helpers/within.js';
 
 type Json = Record<string, unknown>;
 
@@ -156,6 +158,17 @@ t.test('the recovery code signs in once and turns two-factor off; deactivate nee
   t.equal(off.status, 200);
   t.equal(off.json.ActivatedAt, null);
   t.equal((await fetch(`${again.gw.url}/api/v1/photos`, { headers: { authorization: basic('alice', 'correct horse') } })).status, 200, 'Basic works again');
+});
+
+t.test('an admin turns two-factor off from the CLI while the gateway runs', async (t) => {
+  const { gw } = await withTwoFactor(t);
+  const photos = () => fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: basic('alice', 'correct horse') } }).then((r) => r.status);
+  t.equal(await photos(), 401);
+  const off = await runCliJson<Record<string, unknown>>(['users', 'mod', 'alice', '--no-2fa', '--store', gw.storePath]);
+  t.equal(off.code, 0);
+  t.equal(off.json.two_factor, false);
+  await within(3000, async () => (await photos()) === 200);
+  t.pass('the running gateway takes it in');
 });
 
 t.test('the authorize page takes the code; the grant records it', async (t) => {
