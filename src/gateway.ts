@@ -82,6 +82,8 @@ export const endpointPaths = {
 } as const;
 
 const photoprismWebSocketPath = '/api/v1/ws';
+/** upstream.headers that are a credential: the upstream's 401 then means it was refused (proxy/http-forwarder.ts). */
+const credentialHeaders: ReadonlySet<string> = new Set(['authorization', 'x-auth-token', 'x-session-id']);
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
@@ -101,11 +103,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const authenticateRequest = refusePasswordOfTwoFactorUsers(authenticate);
   const admit = createAdmitRequest(routes, authenticateRequest);
   const twoFactor = createTwoFactor({ store, clock, box: createSecretBox(`${config.store.path}.key`), issuer: new URL(deps.issuer).host });
-  const upstreamIdentity = createUpstreamIdentity({ url: config.upstream.url, headers: config.upstream.headers, clock, logger });
+  const upstreamIdentity = createUpstreamIdentity({ url: config.upstream.url, headers: config.upstream.headers, clock, logger, enabled: config.routes.builtin });
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
   const proxy = createUpstreamProxy(config.upstream);
-  const sendsUpstreamCredential = Object.keys(config.upstream.headers).length > 0;
+  const sendsUpstreamCredential = Object.keys(config.upstream.headers).some((name) => credentialHeaders.has(name.toLowerCase()));
   const forwardedHeaders = createForwardedHeaders({
     identityHeaders: config.identityHeaders,
     trustedProxies: config.trustedProxies,

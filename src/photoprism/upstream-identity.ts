@@ -4,8 +4,10 @@
  * (photoprism-web-ui.md §4 B): the upstream `user` (its `UID`/`ID` go into upload and
  * `users/<UID>/…` paths) and the client `config` (ACL, settings, preview and download tokens).
  *
- * - Cached for `ttlMs` (one upstream call per minute, not per page load); a failure is not
- *   cached, and yields undefined: the session answer then goes without these parts.
+ * - Cached for `ttlMs` (one upstream call per minute, not per page load), a failure too (logged
+ *   once a minute, not on every sign-in); a failure yields undefined: the session answer then
+ *   goes without these parts.
+ * - Only with the built-in (PhotoPrism) rules: another upstream is never asked (`enabled`).
  * - The upstream's answer echoes the upstream credential (`id`, `access_token`, `session_id`):
  *   only `user` and `config` are kept, and any string holding a configured upstream header value
  *   is dropped from them, so the credential never reaches anything photogate returns (pinned by
@@ -28,6 +30,7 @@ export interface UpstreamIdentityDeps {
   logger: Logger;
   ttlMs?: number;
   timeoutMs?: number;
+  enabled?: boolean;
 }
 
 export interface UpstreamIdentitySource {
@@ -61,8 +64,13 @@ export function createUpstreamIdentity(deps: UpstreamIdentityDeps): UpstreamIden
   const ttlMs = deps.ttlMs ?? 60_000;
   const secrets = secretsOf(deps.headers);
   const url = `${deps.url.replace(/\/+$/, '')}/api/v1/session`;
-  let cached: { identity: UpstreamIdentity; until: number } | undefined;
+  let cached: { identity: UpstreamIdentity | undefined; until: number } | undefined;
   let pending: Promise<UpstreamIdentity | undefined> | undefined;
+
+  function remember(identity: UpstreamIdentity | undefined): UpstreamIdentity | undefined {
+    cached = { identity, until: deps.clock.nowMs() + ttlMs };
+    return identity;
+  }
 
   async function load(): Promise<UpstreamIdentity | undefined> {
     const timeoutMs = deps.timeoutMs ?? 5000;
@@ -71,24 +79,23 @@ export function createUpstreamIdentity(deps: UpstreamIdentityDeps): UpstreamIden
       if (res.statusCode !== 200) {
         await res.body.dump();
         deps.logger.warn({ status: res.statusCode }, 'the upstream refused GET /api/v1/session with the upstream credential');
-        return undefined;
+        return remember(undefined);
       }
       const body: unknown = await res.body.json();
       if (!isRecord(body) || !isRecord(body.user) || typeof body.user.UID !== 'string') {
         deps.logger.warn('the upstream session answer has no user UID: is the upstream credential an app password of a registered user?');
-        return undefined;
+        return remember(undefined);
       }
-      const identity = { user: scrub(body.user, secrets) as Record<string, unknown>, config: scrub(body.config, secrets) };
-      cached = { identity, until: deps.clock.nowMs() + ttlMs };
-      return identity;
+      return remember({ user: scrub(body.user, secrets) as Record<string, unknown>, config: scrub(body.config, secrets) });
     } catch (error) {
       deps.logger.warn({ err: error }, 'the upstream session could not be read');
-      return undefined;
+      return remember(undefined);
     }
   }
 
   return {
     get() {
+      if (deps.enabled === false) return Promise.resolve(undefined);
       if (cached !== undefined && deps.clock.nowMs() < cached.until) return Promise.resolve(cached.identity);
       pending ??= load().finally(() => (pending = undefined));
       return pending;
