@@ -75,6 +75,8 @@ t.test('setting up: passcode, confirm, activate in the reference shapes', async 
   t.type(confirmed.json.VerifiedAt, 'string');
   t.equal(confirmed.json.ActivatedAt, null);
   t.equal((await session(gw, { username: 'alice', password: 'correct horse' })).status, 200, 'not asked before activation');
+  const photos = () => fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: basic('alice', 'correct horse') } }).then((r) => r.status);
+  t.equal(await photos(), 200, 'Basic with the password works before activation (and is cached)');
 
   const activated = await post(`${base}/activate`, { type: 'totp' }, auth);
   t.equal(activated.status, 200);
@@ -83,6 +85,7 @@ t.test('setting up: passcode, confirm, activate in the reference shapes', async 
   t.equal(activated.json.Secret, '', 'the secret is not shown again');
   const described = await fetch(`${gw.url}/api/v1/session`, { headers: auth });
   t.equal(((await described.json()) as { user: Json }).user.AuthMethod, '2fa', 'the UI sees two-factor on');
+  t.equal(await photos(), 401, 'activation evicts the cached password: refused at once');
 
   const files = [gw.storePath, `${gw.storePath}.journal`].filter((f) => existsSync(f));
   const atRest = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
@@ -169,6 +172,24 @@ t.test('an admin turns two-factor off from the CLI while the gateway runs', asyn
   t.equal(off.json?.two_factor, false);
   await within(3000, async () => (await photos()) === 200);
   t.pass('the running gateway takes it in');
+});
+
+t.test('the device page takes the code; the device grant records it', async (t) => {
+  const { gw, clock, secret } = await withTwoFactor(t);
+  const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos' });
+  const started = await fetch(`${gw.url}/api/v1/oauth/device`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: clientId, scope: 'photos' }) });
+  const device = (await started.json()) as { user_code: string; device_code: string };
+  const page = await getFormPage(`${gw.url}/device`);
+  t.match(page.html, /name="code"/);
+  const fields = { user_code: device.user_code, username: 'alice', password: 'correct horse', decision: 'allow' };
+  const missing = await postForm(`${gw.url}/device`, page, fields);
+  t.equal(missing.status, 401);
+  t.match(await missing.text(), /authenticator app/);
+  const again = await getFormPage(`${gw.url}/device`, page.cookie);
+  const ok = await postForm(`${gw.url}/device`, again, { ...fields, code: totpCode(secret, clock.nowMs()) });
+  t.equal(ok.status, 200);
+  const grant = await gw.store.findGrantByDigest(digestSecret(device.device_code));
+  t.match(grant, { status: 'approved', username: 'alice', amr: ['pwd', 'otp', 'mfa'] });
 });
 
 t.test('the authorize page takes the code; the grant records it', async (t) => {
