@@ -53,6 +53,14 @@ export class PasscodeRequired extends GatewayError {
   override readonly bodyCode = 32;
   constructor(o: Options = {}) { super(401, 'passcode_required', { description: 'Enter the code from your authenticator app.', ...o }); }
 }
+/**
+ * A two-factor code that was right but used already (RFC 6238 §5.2: accepted once). 400, not
+ * 401: PhotoPrism's web UI posts its code form twice on Enter (keyup and form submit), and a 401
+ * to the second post would sign out the session the first one opened.
+ */
+export class PasscodeUsed extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'invalid_grant', { description: 'This code was used already: wait for the next one.', ...o }); }
+}
 export class InvalidClient extends GatewayError {
   constructor(o: Options = {}) { super(401, 'invalid_client', o); }
 }

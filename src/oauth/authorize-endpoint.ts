@@ -26,7 +26,7 @@ import { renderAuthorizePage } from './pages/authorize-page.js';
 import { renderErrorPage } from './pages/error-page.js';
 import { buildRedirect } from './redirect-uri.js';
 import { passcodeRequiredText, type SignIn, signInFailedText } from './sign-in.js';
-import { PasscodeRequired } from '../errors.js';
+import { PasscodeRequired, PasscodeUsed } from '../errors.js';
 
 export interface AuthorizeDeps {
   store: Store;
@@ -98,8 +98,8 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
         try {
           principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, form.get('password') ?? '', form.get('code'));
         } catch (error) {
-          if (!(error instanceof PasscodeRequired)) throw error;
-          showPage(req, res, request, 401, username, passcodeRequiredText);
+          if (!(error instanceof PasscodeRequired || error instanceof PasscodeUsed)) throw error;
+          showPage(req, res, request, error.status, username, error instanceof PasscodeUsed ? error.description : passcodeRequiredText);
           return;
         }
         if (principal === undefined) {

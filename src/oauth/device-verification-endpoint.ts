@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isScopeSubset, parseScopeGrant } from '../access/scope-grant.js';
 import { type Clock, nowSeconds } from '../clock.js';
-import { PasscodeRequired, StoreConflict } from '../errors.js';
+import { PasscodeRequired, PasscodeUsed, StoreConflict } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { readFormBody } from '../http/read-form-body.js';
 import type { EndpointHandler } from '../http/router.js';
@@ -54,8 +54,8 @@ export function deviceVerificationEndpoint(deps: DeviceVerificationDeps): { get:
       try {
         principal = await deps.signIn(clientAddress(req, deps.trustedProxies), form.get('username') ?? '', form.get('password') ?? '', form.get('code'));
       } catch (error) {
-        if (!(error instanceof PasscodeRequired)) throw error;
-        show(req, res, 401, { ...context, error: passcodeRequiredText });
+        if (!(error instanceof PasscodeRequired || error instanceof PasscodeUsed)) throw error;
+        show(req, res, error.status, { ...context, error: error instanceof PasscodeUsed ? error.description as string : passcodeRequiredText });
         return;
       }
       if (principal === undefined) {

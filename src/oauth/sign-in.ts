@@ -6,14 +6,14 @@
  *
  * Two-factor (PRODUCT.md "two-factor"): a user with it on who sends their own password must also
  * send a code; without one the sign-in throws PasscodeRequired (401 `passcode_required`,
- * `code: 32`), with a wrong or used one it fails like a wrong password and counts in the same
- * limits. App passwords never ask for a code. The principal returned says how the person signed
+ * `code: 32`), with a wrong one it fails like a wrong password, with one used already it throws
+ * PasscodeUsed (400: see errors.ts); both count in the same limits. App passwords never ask for a code. The principal returned says how the person signed
  * in (`amr`, RFC 8176), to be recorded on what is issued from it.
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Principal } from '../credentials/principal.js';
-import { InvalidToken, PasscodeRequired } from '../errors.js';
+import { InvalidToken, PasscodeRequired, PasscodeUsed } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { TwoFactor } from '../two-factor/two-factor.js';
 
@@ -34,8 +34,10 @@ export function createSignIn(authenticate: AuthenticateFrom, deps: SignInDeps): 
     const account = (principal.username as string).toLowerCase();
     deps.limiter.check(address, account);
     const user = await deps.store.findUser(account);
-    if (user !== undefined && (await deps.twoFactor.verify(user, code as string))) return { ...principal, amr: ['pwd', 'otp', 'mfa'] };
+    const check = user === undefined ? 'wrong' : await deps.twoFactor.verify(user, code as string);
+    if (check === 'ok') return { ...principal, amr: ['pwd', 'otp', 'mfa'] };
     deps.limiter.recordFailure(address, account);
+    if (check === 'used') throw new PasscodeUsed();
     return undefined;
   }
 

@@ -35,11 +35,14 @@ export interface PasscodeView {
   URI: string;
 }
 
+/** `used`: right for now, but its time step was taken already (a replay). */
+export type CodeCheck = 'ok' | 'wrong' | 'used';
+
 export interface TwoFactor {
   /** Whether this user's own password needs a code. */
   isOn(user: UserRecord): boolean;
   /** Checks a sign-in code of a user with two-factor on; the recovery code also turns it off. */
-  verify(user: UserRecord, code: string): Promise<boolean>;
+  verify(user: UserRecord, code: string): Promise<CodeCheck>;
   setUp(user: UserRecord): Promise<PasscodeView>;
   confirm(user: UserRecord, code: string): Promise<PasscodeView | undefined>;
   activate(user: UserRecord): Promise<PasscodeView>;
@@ -72,15 +75,15 @@ export function createTwoFactor(deps: { store: Store; clock: Clock; box: SecretB
     return user.twoFactor;
   }
 
-  /** Takes the step `code` matches, once; false when it matches none or was used. */
-  async function useCode(user: UserRecord, record: TwoFactorRecord, code: string): Promise<boolean> {
+  /** Takes the step `code` matches, once. */
+  async function useCode(user: UserRecord, record: TwoFactorRecord, code: string): Promise<CodeCheck> {
     const step = matchTotpStep(await box.open(record.sealedSecret, user.username), code.trim(), clock.nowMs());
-    if (step === undefined) return false;
+    if (step === undefined) return 'wrong';
     try {
       await store.useTwoFactorStep(user.username, step);
-      return true;
+      return 'ok';
     } catch (error) {
-      if (error instanceof StoreConflict) return false;
+      if (error instanceof StoreConflict) return 'used';
       throw error;
     }
   }
@@ -90,14 +93,15 @@ export function createTwoFactor(deps: { store: Store; clock: Clock; box: SecretB
 
     async verify(user, code) {
       const record = user.twoFactor;
-      if (!record || record.activatedAt === null || code.trim() === '') return false;
-      if (await useCode(user, record, code)) return true;
+      if (!record || record.activatedAt === null || code.trim() === '') return 'wrong';
+      const check = await useCode(user, record, code);
+      if (check !== 'wrong') return check;
       const recovery = normalizeRecovery(code);
       if (recovery.length === 20 && digestsEqual(digestSecret(recovery), record.recoveryCodeDigest)) {
         await store.updateUser(user.username, { twoFactor: null }, nowSeconds(clock));
-        return true;
+        return 'ok';
       }
-      return false;
+      return 'wrong';
     },
 
     async setUp(user) {
@@ -117,7 +121,7 @@ export function createTwoFactor(deps: { store: Store; clock: Clock; box: SecretB
 
     async confirm(user, code) {
       const record = requireSetUp(user);
-      if (!(await useCode(user, record, code))) return undefined;
+      if ((await useCode(user, record, code)) !== 'ok') return undefined;
       const fresh = (await store.findUser(user.username))?.twoFactor ?? record;
       const next = { ...fresh, verifiedAt: fresh.verifiedAt ?? nowSeconds(clock) };
       return view(await store.updateUser(user.username, { twoFactor: next }, nowSeconds(clock)), next);
