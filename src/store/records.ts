@@ -27,7 +27,7 @@ export const twoFactorRecord = z.object({
   sealedSecret: z.string().min(1),
   /** The recovery code, sealed, until activation shows it for the last time; then null. */
   sealedRecoveryCode: z.string().nullable(),
-  /** SHA-256 of the recovery code (80 random bits). */
+  /** SHA-256 of the recovery code (62 random bits). */
   recoveryCodeDigest: sha256Hex,
   /** When a code from the authenticator was first confirmed; null while set up only. */
   verifiedAt: epochSeconds.nullable(),

@@ -5,15 +5,15 @@
  *
  * - A code is accepted once: its TOTP time step is recorded with a compare-and-set in the store
  *   (Store.useTwoFactorStep), so the same code sent twice, even at once, works once.
- * - The recovery code (80 random bits, shown once, kept as a SHA-256 digest) signs in instead of
- *   a code and turns two-factor off, as in the reference server.
+ * - The recovery code (12 characters, 62 random bits, shown until activation, then kept only as a
+ *   SHA-256 digest: online guesses are limited like passwords, and it is useless without the
+ *   password) signs in instead of a code and turns two-factor off, as in the reference server.
  * - Failed codes are counted by the caller, in the same limits as passwords (oauth/sign-in.ts).
  * Secrets are sealed at rest (secret-box.ts). Pinned by test/integration/two-factor.test.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { toDataURL } from 'qrcode';
 import { type Clock, nowSeconds } from '../clock.js';
-import { digestSecret, digestsEqual } from '../credentials/secrets.js';
+import { digestSecret, digestsEqual, generateRecoveryCode } from '../credentials/secrets.js';
 import { InvalidRequest } from '../errors.js';
 import { StoreConflict } from '../errors.js';
 import type { TwoFactorRecord, UserRecord } from '../store/records.js';
@@ -97,7 +97,7 @@ export function createTwoFactor(deps: { store: Store; clock: Clock; box: SecretB
       const check = await useCode(user, record, code);
       if (check !== 'wrong') return check;
       const recovery = normalizeRecovery(code);
-      if (recovery.length === 20 && digestsEqual(digestSecret(recovery), record.recoveryCodeDigest)) {
+      if (recovery.length === 12 && digestsEqual(digestSecret(recovery), record.recoveryCodeDigest)) {
         await store.updateUser(user.username, { twoFactor: null }, nowSeconds(clock));
         return 'ok';
       }
@@ -106,7 +106,7 @@ export function createTwoFactor(deps: { store: Store; clock: Clock; box: SecretB
 
     async setUp(user) {
       if (user.twoFactor?.activatedAt != null) throw new InvalidRequest({ description: 'Two-factor sign-in is on already; deactivate it first.' });
-      const recovery = randomBytes(10).toString('hex');
+      const recovery = generateRecoveryCode();
       const record: TwoFactorRecord = {
         sealedSecret: await box.seal(newTotpSecret(), user.username),
         sealedRecoveryCode: await box.seal(recovery, user.username),
