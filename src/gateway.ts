@@ -1,7 +1,7 @@
 /**
  * photogate's wiring: what answers a request, in order. No logic lives here.
  *
- *   request ─ canonical path ─┬─ one of our endpoints (table below) ─ answer
+ *   request ─ canonical path ─┬─ one of our endpoints (table below, account API) ─ answer
  *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
  *
  * Errors thrown anywhere become a response in http/send-error.ts.
@@ -9,6 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Admission, createAdmitRequest } from './access/admit-request.js';
+import { createAccountActions } from './account/account-actions.js';
+import { createAccountApi } from './account/account-api.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { createFailureLimiter } from './access/failure-limiter.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
@@ -19,6 +21,7 @@ import type { Config } from './config/schema.js';
 import { createAuthenticator } from './credentials/authenticate.js';
 import { createCredentialCache } from './credentials/credential-cache.js';
 import { limitPasswordChecks } from './credentials/limit-password-checks.js';
+import { refusePasswordOfTwoFactorUsers } from './credentials/refuse-password-of-two-factor-users.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
 import { clientAddress } from './http/client-address.js';
 import { continueIfExpected } from './http/continue-if-expected.js';
@@ -26,14 +29,21 @@ import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { createRequestLog } from './http/request-log.js';
+import { rootRedirect } from './http/root-redirect.js';
 import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { RequestTimeout } from './errors.js';
 import type { Logger } from './logger.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
+import { createUpstreamIdentity } from './photoprism/upstream-identity.js';
+import { createWebSocketRelay } from './photoprism/websocket-relay.js';
+import { parseCredentials } from './credentials/parse-credentials.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
 import type { Store } from './store/store.js';
+import { requireTwoFactorKeyFile } from './two-factor/key-file.js';
+import { createSecretBox } from './two-factor/secret-box.js';
+import { createTwoFactor } from './two-factor/two-factor.js';
 
 export interface GatewayDeps {
   store: Store;
@@ -72,6 +82,10 @@ export const endpointPaths = {
   metrics: '/metrics',
 } as const;
 
+const photoprismWebSocketPath = '/api/v1/ws';
+/** upstream.headers that are a credential: the upstream's 401 then means it was refused (proxy/http-forwarder.ts). */
+const credentialHeaders: ReadonlySet<string> = new Set(['authorization', 'x-auth-token', 'x-session-id']);
+
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { store, clock, logger } = deps;
   const routes = createRouteTable(config.routes.builtin ? defaultRouteRules : [], config.routes.rules);
@@ -88,10 +102,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     shared: store.sharedFailures,
   });
   const authenticate = limitPasswordChecks(authenticator, limiter);
-  const admit = createAdmitRequest(routes, authenticate);
+  const authenticateRequest = refusePasswordOfTwoFactorUsers(authenticate);
+  const admit = createAdmitRequest(routes, authenticateRequest);
+  const twoFactor = createTwoFactor({ store, clock, box: createSecretBox(requireTwoFactorKeyFile(config)), issuer: new URL(deps.issuer).host });
+  const upstreamIdentity = createUpstreamIdentity({ url: config.upstream.url, headers: config.upstream.headers, clock, logger, enabled: config.routes.builtin });
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
   const proxy = createUpstreamProxy(config.upstream);
+  const sendsUpstreamCredential = Object.keys(config.upstream.headers).some((name) => credentialHeaders.has(name.toLowerCase()));
   const forwardedHeaders = createForwardedHeaders({
     identityHeaders: config.identityHeaders,
     trustedProxies: config.trustedProxies,
@@ -101,14 +119,32 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, limiter, issuer: deps.issuer, resources: routes.resources },
+      { config, store, clock, authenticator, authenticate, issuer: deps.issuer, resources: routes.resources, limiter, twoFactor, upstreamIdentity },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
-    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies) } },
+    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticateRequest, trustedProxies) } },
+    // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
+    ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
   const router = createRouter(endpoints);
+  // PhotoPrism's live updates: browsers authenticate in the first message (built-in rules only).
+  const webSocketRelay = config.routes.builtin
+    ? createWebSocketRelay({
+        upstreamUrl: config.upstream.url,
+        upstreamHeaders: config.upstream.headers,
+        authenticator,
+        store,
+        clock,
+        logger,
+        applyForwardedHeaders: (req, principal) => forwardedHeaders.apply(req, principal, { upgrade: true }),
+        firstMessageTimeoutMs: config.limits.webSocketSessionTimeoutMs,
+      })
+    : undefined;
+  const accountActions = createAccountActions({ store, clock, hasher: deps.hasher, authenticate, twoFactor });
+  // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
+  const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
   const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
 
   /** Hands an admitted request to the upstream; returns what the request log may say about it. */
@@ -116,7 +152,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     authorizeDestination(req, routes, principal);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     continueIfExpected(req, res);
-    proxy.web(req, res, target, (error) => sendError(res, error, logger));
+    proxy.web(req, res, target, (error) => sendError(res, error, logger), { upstreamCredential: principal !== undefined && sendsUpstreamCredential });
     return {
       // Never a query, never a public route's token path.
       path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
@@ -150,7 +186,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // one promise chain.
       try {
         const target = canonicalizeTarget(req.url ?? '');
-        const endpoint = router.find(req.method ?? 'GET', target.path);
+        const endpoint = router.find(req.method ?? 'GET', target.path) ?? accountApi.find(req.method ?? 'GET', target.path);
         if (endpoint) {
           kind = 'endpoint';
           log = { path: target.path, credential: null };
@@ -175,6 +211,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalizeTarget(req.url ?? '');
+        if (webSocketRelay && target.path === photoprismWebSocketPath && parseCredentials(req.headersDistinct) === undefined) {
+          webSocketRelay.accept(req, socket, head, target);
+          return;
+        }
         const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
@@ -185,6 +225,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     close() {
       unsubscribe();
       limiter.close();
+      webSocketRelay?.close();
       proxy.close();
     },
   };

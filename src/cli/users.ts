@@ -16,6 +16,7 @@ export function userView(user: UserRecord) {
     username: user.username,
     role: user.role,
     webdav: user.webdav,
+    two_factor: user.twoFactor?.activatedAt != null,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };
@@ -25,6 +26,7 @@ const columns: [string, string][] = [
   ['Username', 'username'],
   ['Role', 'role'],
   ['WebDAV', 'webdav'],
+  ['2FA', 'two_factor'],
   ['Created At', 'created_at'],
   ['Updated At', 'updated_at'],
 ];
@@ -110,10 +112,12 @@ const show: Subcommand = {
 
 const mod: Subcommand = {
   name: 'mod',
-  usage: 'NAME [--role admin|user] [--webdav|--no-webdav]',
-  summary: "change an account's role or WebDAV access",
-  details: 'Only the options given are changed. Changing the role does not change the WebDAV flag.',
-  options: { role: { type: 'string' }, webdav: { type: 'boolean' } },
+  usage: 'NAME [--role admin|user] [--webdav|--no-webdav] [--no-2fa]',
+  summary: "change an account's role or WebDAV access, or turn two-factor sign-in off",
+  details:
+    'Only the options given are changed. Changing the role does not change the WebDAV flag. --no-2fa turns the ' +
+    "user's two-factor sign-in off (a lost authenticator and recovery code); they set it up again themselves.",
+  options: { role: { type: 'string' }, webdav: { type: 'boolean' }, '2fa': { type: 'boolean' } },
   positionals: ['NAME'],
   async run(ctx) {
     const username = parseUsername(ctx.positionals[0] as string);
@@ -121,9 +125,11 @@ const mod: Subcommand = {
     const patch = {
       ...(role !== undefined && { role: parseUserRole(role) }),
       ...(ctx.flag('webdav') !== undefined && { webdav: ctx.flag('webdav') as boolean }),
+      ...(ctx.flag('2fa') === false && { twoFactor: null }),
     };
+    if (ctx.flag('2fa') === true) throw new UsageError('two-factor sign-in is set up by the user (PhotoPrism\'s account settings or the account API); --no-2fa turns it off');
     if (Object.keys(patch).length === 0)
-      throw new UsageError('nothing to change: give --role, --webdav or --no-webdav');
+      throw new UsageError('nothing to change: give --role, --webdav, --no-webdav or --no-2fa');
     const user = await ctx.withStore(async (store) => {
       await requireUser(store, username);
       return store.updateUser(username, patch, nowSeconds(ctx.clock));

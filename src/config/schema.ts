@@ -60,6 +60,16 @@ export const configSchema = z.strictObject({
       reloadIntervalMs: positiveInt.max(1000).default(250),
     })
     .prefault({}),
+  twoFactor: z
+    .strictObject({
+      /**
+       * The key that seals two-factor (TOTP) secrets (two-factor/secret-box.ts), created 0600
+       * with a fresh key when first needed. Default `<store.path>.key` beside the store file;
+       * required with `store.url` (a database has no "beside"): the same file on every replica.
+       */
+      keyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   cache: z
     .strictObject({
       /** Validated credentials kept in memory. */
@@ -148,6 +158,8 @@ export const configSchema = z.strictObject({
       keepAliveTimeoutMs: positiveInt.default(5_000),
       /** Connections open at once; a new one above it gets 503 and is closed. */
       maxConnections: positiveInt.default(1024),
+      /** A browser WebSocket on /api/v1/ws without a valid `session` in a message this long is closed. */
+      webSocketSessionTimeoutMs: positiveInt.default(10_000),
     })
     .prefault({}),
   log: z

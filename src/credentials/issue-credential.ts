@@ -21,6 +21,8 @@ export interface NewCredential {
   ttlSeconds: number | null;
   /** The authorization (grant id) it was issued from, revoked together; default null. */
   familyId?: string | null;
+  /** How the person signed in (RFC 8176); recorded only when given and not empty. */
+  amr?: readonly string[];
 }
 
 const generators: Record<TokenKind, () => string> = {
@@ -59,6 +61,7 @@ export async function issueCredential(
     expiresAt: credential.ttlSeconds === null ? null : now + credential.ttlSeconds,
     familyId: credential.familyId ?? null,
     usedAt: null,
+    ...(credential.amr !== undefined && credential.amr.length > 0 ? { amr: [...credential.amr] } : {}),
   };
   await store.addToken(record, options);
   return { secret, record };

@@ -14,6 +14,8 @@ export async function createAuthorizationCode(
   request: AuthorizationRequest,
   username: string,
   ttlSeconds: number,
+  /** How the person signed in (RFC 8176), for the tokens and an ID token's `amr`. */
+  amr: readonly string[] = [],
 ): Promise<string> {
   const code = randomBytes(32).toString('base64url');
   const now = nowSeconds(clock);
@@ -32,6 +34,7 @@ export async function createAuthorizationCode(
     expiresAt: now + ttlSeconds,
     usedAt: null,
     lastPolledAt: null,
+    ...(amr.length > 0 ? { amr: [...amr] } : {}),
   });
   return code;
 }

@@ -25,7 +25,8 @@ import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
 import { renderAuthorizePage } from './pages/authorize-page.js';
 import { renderErrorPage } from './pages/error-page.js';
 import { buildRedirect } from './redirect-uri.js';
-import { type SignIn, signInFailedText } from './sign-in.js';
+import { passcodeRequiredText, type SignIn, signInFailedText } from './sign-in.js';
+import { PasscodeRequired, PasscodeUsed } from '../errors.js';
 
 export interface AuthorizeDeps {
   store: Store;
@@ -93,7 +94,14 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
           return;
         }
         const username = form.get('username') ?? '';
-        const principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, form.get('password') ?? '');
+        let principal;
+        try {
+          principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, form.get('password') ?? '', form.get('code'));
+        } catch (error) {
+          if (!(error instanceof PasscodeRequired || error instanceof PasscodeUsed)) throw error;
+          showPage(req, res, request, error.status, username, error instanceof PasscodeUsed ? error.description : passcodeRequiredText);
+          return;
+        }
         if (principal === undefined) {
           showPage(req, res, request, 401, username, signInFailedText);
           return;
@@ -103,7 +111,7 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
           answer({ error: 'access_denied', error_description: 'The credential used may not grant this scope.' });
           return;
         }
-        const code = await createAuthorizationCode(deps.store, deps.clock, request, principal.username as string, deps.codeTtlSeconds);
+        const code = await createAuthorizationCode(deps.store, deps.clock, request, principal.username as string, deps.codeTtlSeconds, principal.amr);
         answer({ code });
       });
     },

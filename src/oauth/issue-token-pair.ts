@@ -17,6 +17,8 @@ export interface TokenPairInput {
   grantType: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How the person signed in (RFC 8176), carried from the grant to its tokens. */
+  amr?: readonly string[];
 }
 
 export async function issueTokenPair(store: Store, clock: Clock, input: TokenPairInput): Promise<TokenResponse> {
@@ -27,6 +29,7 @@ export async function issueTokenPair(store: Store, clock: Clock, input: TokenPai
     scope: input.scope,
     grantType: input.grantType,
     familyId: input.familyId,
+    ...(input.amr === undefined ? {} : { amr: input.amr }),
   };
   const [access, refresh] = await Promise.all([
     issueCredential(store, clock, { ...common, kind: 'access_token', ttlSeconds: input.accessTokenTtlSeconds }),

@@ -11,7 +11,9 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Endpoint } from '../http/router.js';
 import { sessionEndpoint } from '../session/session-endpoint.js';
+import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
 import type { Store } from '../store/store.js';
+import type { TwoFactor } from '../two-factor/two-factor.js';
 import { authorizeEndpoint } from './authorize-endpoint.js';
 import { deviceAuthorizationEndpoint } from './device-authorization-endpoint.js';
 import { deviceVerificationEndpoint } from './device-verification-endpoint.js';
@@ -32,10 +34,12 @@ export interface OAuthContext {
   authenticator: Authenticator;
   /** Password checks behind the shared failure limiter. */
   authenticate: AuthenticateFrom;
-  /** The same limiter, for client secrets (limit-client-secret-checks.ts). */
+  /** The same limiter, for client secrets (limit-client-secret-checks.ts) and two-factor codes. */
   limiter: FailureLimiter;
   issuer: string;
   resources: ReadonlySet<string>;
+  twoFactor: TwoFactor;
+  upstreamIdentity: UpstreamIdentitySource;
 }
 
 export interface OAuthPaths {
@@ -55,7 +59,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { config, store, clock, authenticator } = context;
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
-  const signIn = createSignIn(context.authenticate);
+  const signIn = createSignIn(context.authenticate, { store, twoFactor: context.twoFactor, limiter: context.limiter });
   const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
   const bodyLimitBytes = config.limits.bodyBytes;
@@ -65,7 +69,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
   return [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, authenticator, bodyLimitBytes, checkClient }) } },
     {
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
@@ -73,7 +77,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
     { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
     {
       path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes, upstreamIdentity: context.upstreamIdentity }),
     },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },

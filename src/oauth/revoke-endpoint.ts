@@ -2,19 +2,29 @@
  * POST /api/v1/oauth/revoke (RFC 7009). A token issued to a client is revoked by that client,
  * authenticated (§2.1); a token without a client (app passwords, `auth add` tokens) by whoever
  * presents it, since possession is what it grants. An unknown or already revoked token is a
- * success (§2.2): the answer never tells whether a token existed.
+ * success (§2.2): the answer never tells whether a token existed. A reference id sent with the
+ * owner's session token revokes that credential (revoke-by-reference.ts).
  */
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import { digestSecret } from '../credentials/secrets.js';
 import type { EndpointHandler } from '../http/router.js';
 import { readFormBody } from '../http/read-form-body.js';
+import type { Authenticator } from '../credentials/authenticate.js';
 import type { Store } from '../store/store.js';
+import { isRevocationByReference, revokeByReference } from './revoke-by-reference.js';
 import { readClientCredentials } from './authenticate-client.js';
 import type { CheckClientSecret } from './limit-client-secret-checks.js';
 
-export function revokeEndpoint(deps: { store: Store; bodyLimitBytes: number; checkClient: CheckClientSecret }): EndpointHandler {
+export function revokeEndpoint(deps: { store: Store; authenticator: Authenticator; bodyLimitBytes: number; checkClient: CheckClientSecret }): EndpointHandler {
   return async ({ req, res }) => {
     const params = await readFormBody(req, deps.bodyLimitBytes);
+    const byReference = params.get('token');
+    if (byReference !== undefined && isRevocationByReference(req, byReference)) {
+      await revokeByReference(req, byReference, deps);
+      res.writeHead(200, { 'cache-control': 'no-store', 'content-length': 0 });
+      res.end();
+      return;
+    }
     const credentials = readClientCredentials(req, params);
     const client = credentials ? await deps.checkClient(credentials, req) : undefined;
     const token = params.get('token');

@@ -25,7 +25,9 @@ function isSha256Hex(value: unknown): boolean {
   return true;
 }
 
-const fieldChecks: Record<keyof TokenRecord, (value: unknown) => boolean> = {
+const isStringArray = (value: unknown) => Array.isArray(value) && value.every(isString);
+
+const fieldChecks: Record<Exclude<keyof TokenRecord, OptionalField>, (value: unknown) => boolean> = {
   id: (value) => typeof value === 'string' && value.length > 0,
   digest: isSha256Hex,
   kind: (value) => kinds.has(value),
@@ -39,13 +41,23 @@ const fieldChecks: Record<keyof TokenRecord, (value: unknown) => boolean> = {
   familyId: isStringOrNull,
   usedAt: isEpochOrNull,
 };
+/** Fields a record may leave out (absent means the default). */
+type OptionalField = 'amr';
+const optionalChecks: Record<OptionalField, (value: unknown) => boolean> = { amr: isStringArray };
 const fields = Object.entries(fieldChecks);
+const optionalFields = Object.entries(optionalChecks);
 
 /** Whether `value` (fresh from JSON.parse) is a complete token record that zod would return unchanged. */
 export function isPlainTokenRecord(value: unknown): value is TokenRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  if (Object.keys(record).length !== fields.length) return false;
+  let expected = fields.length;
+  for (const [field, check] of optionalFields) {
+    if (!Object.hasOwn(record, field)) continue;
+    if (!check(record[field])) return false;
+    expected++;
+  }
+  if (Object.keys(record).length !== expected) return false;
   for (const [field, check] of fields) {
     if (!Object.hasOwn(record, field) || !check(record[field])) return false;
   }

@@ -17,11 +17,33 @@ export const grantStatuses = ['pending', 'approved', 'denied', 'used'] as const;
 const epochSeconds = z.number().int().nonnegative();
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
+/**
+ * A user's two-factor sign-in (TOTP, RFC 6238; two-factor/). The TOTP secret cannot be hashed
+ * (codes are computed from it), so it is sealed with a key kept outside the store
+ * (two-factor/secret-box.ts); the recovery code is kept as a digest once shown.
+ */
+export const twoFactorRecord = z.object({
+  /** The base32 TOTP secret, sealed (AES-256-GCM, bound to the username). */
+  sealedSecret: z.string().min(1),
+  /** The recovery code, sealed, until activation shows it for the last time; then null. */
+  sealedRecoveryCode: z.string().nullable(),
+  /** SHA-256 of the recovery code (62 random bits). */
+  recoveryCodeDigest: sha256Hex,
+  /** When a code from the authenticator was first confirmed; null while set up only. */
+  verifiedAt: epochSeconds.nullable(),
+  /** When sign-ins started asking for a code; null = not asked yet. */
+  activatedAt: epochSeconds.nullable(),
+  /** The last TOTP time step accepted: a code is accepted once (RFC 6238 §5.2). */
+  lastStep: z.number().int().nonnegative(),
+});
+
 export const userRecord = z.object({
   username: z.string().min(1),
   role: z.enum(userRoles),
   webdav: z.boolean(),
   passwordHash: z.string().startsWith('$argon2'),
+  /** null = no two-factor sign-in. */
+  twoFactor: twoFactorRecord.nullable().optional(),
   createdAt: epochSeconds,
   updatedAt: epochSeconds,
 });
@@ -66,6 +88,11 @@ export const tokenRecord = z.object({
   familyId: z.string().nullable().default(null),
   /** Refresh tokens: when it was exchanged for a new pair (rotation); null while unused. */
   usedAt: epochSeconds.nullable().default(null),
+  /**
+   * How the person signed in when this was issued (RFC 8176 values): `pwd`, plus `otp` and `mfa`
+   * when a second factor was checked; empty when nobody signed in (CLI, client credentials).
+   */
+  amr: z.array(z.string()).optional(),
 });
 
 /**
@@ -93,6 +120,8 @@ export const grantRecord = z.object({
   usedAt: epochSeconds.nullable(),
   /** Device grants: last poll of the token endpoint, for slow_down (RFC 8628 §3.5). */
   lastPolledAt: epochSeconds.nullable(),
+  /** How the approving user signed in (RFC 8176, as on tokens); empty while pending. */
+  amr: z.array(z.string()).optional(),
 });
 
 /**
@@ -120,6 +149,7 @@ export type GrantKind = (typeof grantKinds)[number];
 export type GrantStatus = (typeof grantStatuses)[number];
 export type GrantRecord = z.infer<typeof grantRecord>;
 export type UserRecord = z.infer<typeof userRecord>;
+export type TwoFactorRecord = z.infer<typeof twoFactorRecord>;
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type TokenRecord = z.infer<typeof tokenRecord>;
 export type StoreData = z.infer<typeof storeData>;

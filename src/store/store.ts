@@ -15,11 +15,11 @@
 import type { SharedFailures } from '../access/failure-limiter.js';
 import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
 
-export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash'>>;
+export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor'>>;
 export type ClientPatch = Partial<
   Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris'>
 >;
-export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt'>>;
+export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt' | 'amr'>>;
 
 /**
  * What changed, so caches can evict exactly what depends on it. Emitted for this process's own
@@ -46,6 +46,12 @@ export interface Store {
   listUsers(): Promise<readonly UserRecord[]>;
   addUser(user: UserRecord): Promise<void>;
   updateUser(username: string, patch: UserPatch, nowSeconds: number): Promise<UserRecord>;
+  /**
+   * Records that a TOTP time step was used (RFC 6238 §5.2: a code is accepted once), atomically:
+   * rejects with StoreConflict when the user's twoFactor.lastStep is already at or past `step`
+   * (so of two requests with one code exactly one wins), StoreNotFound without two-factor.
+   */
+  useTwoFactorStep(username: string, step: number): Promise<UserRecord>;
   /** Removes the user, their tokens, app passwords and grants, and the clients they own (with theirs). */
   removeUser(username: string): Promise<void>;
 

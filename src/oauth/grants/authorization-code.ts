@@ -58,6 +58,7 @@ export function authorizationCodeGrant(store: Store, clock: Clock, lifetimes: To
         scope: grant.scope,
         familyId: grant.id,
         grantType: 'authorization_code',
+        ...(grant.amr === undefined ? {} : { amr: grant.amr }),
         ...lifetimes,
       });
     },

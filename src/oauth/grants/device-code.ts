@@ -53,6 +53,7 @@ export function deviceCodeGrant(store: Store, clock: Clock, lifetimes: TokenLife
         scope: grant.scope,
         familyId: grant.id,
         grantType: deviceCodeGrantType,
+        ...(grant.amr === undefined ? {} : { amr: grant.amr }),
         accessTokenTtlSeconds: lifetimes.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: lifetimes.refreshTokenTtlSeconds,
       });

@@ -61,6 +61,7 @@ export function refreshTokenGrant(store: Store, clock: Clock, lifetimes: TokenLi
         scope,
         familyId: token.familyId ?? token.id,
         grantType: 'refresh_token',
+        ...(token.amr === undefined ? {} : { amr: token.amr }),
         ...lifetimes,
       });
     },
