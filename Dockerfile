@@ -10,6 +10,7 @@
 #   docker build -t photogate .
 #   docker run -p 8080:8080 -v photogate-data:/data -e PHOTOGATE_UPSTREAM=http://photoprism:2342 photogate
 #   docker run --rm -v photogate-data:/data photogate auth add admin -n phone -s webdav
+#   docker kill -s HUP <container>     reloads /app/photogate.yaml (or $PHOTOGATE_CONFIG)
 
 FROM node:24-slim AS build
 WORKDIR /app
@@ -36,9 +37,13 @@ RUN mkdir /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 8080
-# Liveness on the port PHOTOGATE_LISTEN names (slim images have no curl).
+# Readiness (store loaded, upstream reachable) on the port PHOTOGATE_LISTEN names; slim images
+# have no curl, so Node asks. Exec form: no shell, and nothing Docker would try to substitute.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PHOTOGATE_LISTEN.split(':').pop()}/healthz`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The server's V8 option, as in `npm start` (why: src/main.ts).
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PHOTOGATE_LISTEN.split(':').pop() + '/readyz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: Node is the container's process 1, with no shell in between, so `docker stop`
+# (SIGTERM: graceful stop) and `docker kill -s HUP` (reload the configuration) reach photogate,
+# which handles both itself. The V8 option is the one `npm start` passes (why: src/main.ts).
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/main.js"]
 CMD ["start"]

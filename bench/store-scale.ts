@@ -122,6 +122,7 @@ function storeData(count: number, nowSeconds: number): StoreData {
     ],
     tokens,
     grants: [],
+    signingKeys: [],
   };
 }
 

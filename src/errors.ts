@@ -72,6 +72,21 @@ export class InvalidGrant extends GatewayError {
  * §5.2 calls `invalid_grant`; answered 401 as the reference server's login does (§5.2's 400
  * binds the token endpoint only).
  */
+/**
+ * A refresh token presented again after rotation (RFC 9700 §4.14.2): its family was revoked.
+ * Answered as invalid_grant; the token endpoint records it in the audit trail.
+ */
+export class RefreshTokenReused extends InvalidGrant {
+  readonly username: string | null;
+  readonly clientId: string | null;
+  readonly credentialId: string;
+  constructor(token: { id: string; username: string | null; clientId: string | null }, o: Options = {}) {
+    super(o);
+    this.username = token.username;
+    this.clientId = token.clientId;
+    this.credentialId = token.id;
+  }
+}
 export class LoginFailed extends GatewayError {
   constructor(o: Options = {}) { super(401, 'invalid_grant', o); }
 }

@@ -25,3 +25,18 @@ export function createLogger(level: string): Logger {
     pino.destination({ fd: 2, sync: false, minLength: 4096, periodicFlush: 250 }),
   );
 }
+
+/**
+ * The audit trail's logger (audit/audit.ts): named `photogate.audit`, always at info whatever
+ * `log.level` says (only `silent` turns it off), written with the other logs on stderr, or
+ * appended synchronously to `auditFile` (so a CLI command's event is on disk before it exits).
+ */
+export function createAuditLogger(logger: Logger | undefined, options: { level: string; auditFile?: string | undefined }): Logger {
+  const settings = { level: options.level === 'silent' ? 'silent' : 'info', base: { name: 'photogate.audit' } };
+  if (options.auditFile !== undefined) {
+    return pino(settings, pino.destination({ dest: options.auditFile, append: true, sync: true, mkdir: true }));
+  }
+  if (logger === undefined) return pino({ ...settings, level: 'silent' });
+  const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
+  return pino(settings, stream);
+}

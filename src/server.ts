@@ -8,24 +8,39 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type Audit, noAudit } from './audit/audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
+import { planReload } from './config/reload-plan.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { checkHost } from './http/check-host.js';
 import { checkHttpVersion } from './http/check-http-version.js';
 import { limitConnections } from './http/limit-connections.js';
 import { limitIdleTime } from './http/limit-idle-time.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
+import { createLastingParts, type LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
   /** `http://HOST:PORT` with the real port. */
   url: string;
-  issuer: string;
+  /** The issuer in force (publicUrl may change on a reload). */
+  readonly issuer: string;
   server: Server;
-  gateway: Gateway;
+  /** The gateway in force: the one that takes the next request. */
+  readonly gateway: Gateway;
+  /** The configuration in force. */
+  readonly config: Readonly<Config>;
+  /** What outlives a reload (lasting-parts.ts). */
+  lasting: LastingParts;
+  /**
+   * Builds a gateway from `next` and swaps it in between two requests: each request is handled
+   * entirely by the gateway that took it; the old one closes when its requests are done.
+   * Keys that need a restart keep their value and are returned.
+   */
+  reload(next: Readonly<Config>): { needsRestart: string[] };
   close(): Promise<void>;
 }
 
@@ -44,7 +59,7 @@ function formatUrl(address: AddressInfo): string {
 
 export async function startServer(
   config: Config,
-  deps: { store: Store; clock: Clock; hasher: PasswordHasher; logger: Logger },
+  deps: { store: Store; clock: Clock; hasher: PasswordHasher; logger: Logger; audit?: Audit },
 ): Promise<RunningServer> {
   const server = createServer({
     maxHeaderSize: config.limits.headerBytes,
@@ -67,12 +82,17 @@ export async function startServer(
     });
   });
   const url = formatUrl(server.address() as AddressInfo);
-  const issuer = (config.publicUrl ?? url).replace(/\/+$/, '');
-  const gateway = createGateway(config, { ...deps, issuer });
+  const lasting = createLastingParts(config, { ...deps, audit: deps.audit ?? noAudit });
+  const build = (next: Readonly<Config>) => {
+    const issuer = (next.publicUrl ?? url).replace(/\/+$/, '');
+    return { config: next, issuer, gateway: createGateway(next, { ...deps, issuer, lasting }) };
+  };
+  // One reference, read once per request: the swap is atomic between two requests.
+  let current = build(config);
   server.on('request', (req, res) => {
     const refused = checkHttpVersion(req) ?? checkHost(req);
     if (refused) sendError(res, refused, deps.logger);
-    else gateway.handle(req, res);
+    else current.gateway.handle(req, res);
   });
   // Not answered by Node before any check: the gateway sends 100 Continue once it takes the
   // request (http/continue-if-expected.ts).
@@ -85,14 +105,30 @@ export async function startServer(
     socket.once('close', () => upgraded.delete(socket));
     const refused = checkHttpVersion(req) ?? checkHost(req);
     if (refused) sendErrorOnSocket(socket, refused, deps.logger);
-    else gateway.upgrade(req, socket, head);
+    else current.gateway.upgrade(req, socket, head);
   });
 
   return {
     url,
-    issuer,
+    get issuer() {
+      return current.issuer;
+    },
     server,
-    gateway,
+    get gateway() {
+      return current.gateway;
+    },
+    get config() {
+      return current.config;
+    },
+    lasting,
+    reload(next) {
+      const plan = planReload(current.config, next);
+      const previous = current;
+      current = build(plan.config);
+      deps.logger.level = plan.config.log.level;
+      previous.gateway.retire();
+      return { needsRestart: plan.needsRestart };
+    },
     /**
      * Stops accepting and lets exchanges in progress finish (their upstream requests included),
      * for up to `shutdownGraceMs`; then cuts what is left, WebSockets included. The timer is
@@ -113,7 +149,8 @@ export async function startServer(
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
-      gateway.close();
+      current.gateway.close();
+      lasting.close();
     },
   };
 }

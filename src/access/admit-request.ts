@@ -6,8 +6,9 @@
  * WebDAV paths, so file managers and rclone prompt for a password, Bearer elsewhere
  * (RFC 6750 §3, RFC 7617 §2).
  */
+import type { Audit } from '../audit/audit.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
-import { parseCredentials } from '../credentials/parse-credentials.js';
+import { type Credential, parseCredentials } from '../credentials/parse-credentials.js';
 import type { Principal } from '../credentials/principal.js';
 import { AccessDenied, GatewayError, InvalidToken } from '../errors.js';
 import { authorizeRequest } from './authorize-request.js';
@@ -24,7 +25,14 @@ export interface Admission {
  * so a proxied request with a cached credential costs no promise (issue 6 hot path); throws or
  * rejects with the GatewayError to answer.
  */
-export type AdmitRequest = (method: string, path: string, headers: NodeJS.Dict<string[]>, address: string) => Admission | Promise<Admission>;
+export type AdmitRequest = (
+  method: string,
+  path: string,
+  headers: NodeJS.Dict<string[]>,
+  address: string,
+  /** The host asked for, which selects the rules of that host (route-rules.ts). */
+  host?: string,
+) => Admission | Promise<Admission>;
 
 const REALM = 'realm="photogate"';
 
@@ -45,9 +53,15 @@ function decide(rule: RouteRule, method: string, principal: Principal): Admissio
   return { rule, principal };
 }
 
-export function createAdmitRequest(routes: RouteTable, authenticate: AuthenticateFrom): AdmitRequest {
-  return (method, path, headers, address) => {
-    const rule = routes.match(method, path);
+export function createAdmitRequest(routes: RouteTable, authenticate: AuthenticateFrom, audit: Audit): AdmitRequest {
+  /** Audit trail: a credential that was checked and refused (not a missing one, not a lockout). */
+  const rejected = (error: unknown, credential: Credential, address: string, path: string) => {
+    if (!(error instanceof InvalidToken)) return;
+    const username = credential.type === 'basic' ? credential.username : null;
+    audit.record({ event: 'credential_rejected', outcome: 'failure', username, address, via: credential.type, reason: error.detail ?? 'invalid', path });
+  };
+  return (method, path, headers, address, host) => {
+    const rule = routes.match(method, path, host);
     if (rule === undefined) {
       throw new AccessDenied({ description: 'No route rule allows this path.', detail: 'unmapped path' });
     }
@@ -60,10 +74,22 @@ export function createAdmitRequest(routes: RouteTable, authenticate: Authenticat
         error.headers['www-authenticate'] = challengeFor(rule);
         throw error;
       }
-      const principal = authenticate(credential, address);
+      let principal: ReturnType<AuthenticateFrom>;
+      try {
+        principal = authenticate(credential, address);
+      } catch (error) {
+        rejected(error, credential, address, path);
+        throw error;
+      }
       if (!(principal instanceof Promise)) return decide(rule, method, principal);
       return principal
-        .then((verified) => decide(rule, method, verified))
+        .then(
+          (verified) => decide(rule, method, verified),
+          (error: unknown) => {
+            rejected(error, credential, address, path);
+            throw error;
+          },
+        )
         .catch((error: unknown) => {
           throw withChallenge(error, rule);
         });

@@ -73,6 +73,7 @@ The secret is printed once; only its SHA-256 digest is stored.`,
         grantType: 'cli',
         ttlSeconds: ttl,
       });
+      ctx.audit({ event: 'credential_created', outcome: 'success', username, credential: token.id, via: kind, reason: `scope ${scope}` });
       const json = { id: token.id, token: secret, kind, username, scope, expires_at: token.expiresAt };
       ctx.print(json, () => {
         const header = kind === 'app_password' ? 'App Password' : 'Access Token';
@@ -137,6 +138,7 @@ const rm: Subcommand = {
       const what = `${token.kind.replace('_', ' ')} ${token.id} (${token.name})`;
       if (!(await confirmAction(ctx.io, ctx.flag('yes'), `Revoke ${what}?`))) return 1;
       await store.removeToken(token.id);
+      ctx.audit({ event: 'token_revoked', outcome: 'success', username: token.username, credential: token.id, client_id: token.clientId, via: 'cli' });
       ctx.print({ id: token.id, removed: true }, () => `revoked ${what}\n`);
       return 0;
     });
@@ -155,6 +157,7 @@ const reset: Subcommand = {
       const question = `Revoke all ${count} app passwords and access tokens?`;
       if (!(await confirmAction(ctx.io, ctx.flag('yes'), question))) return 1;
       await store.resetTokens();
+      ctx.audit({ event: 'token_revoked', outcome: 'success', action: `reset (${count} tokens)`, via: 'cli' });
       ctx.print({ removed: count }, () => `revoked ${count} app passwords and access tokens\n`);
       return 0;
     });

@@ -8,14 +8,25 @@ import { readFileSync } from 'node:fs';
 import { authCommand } from './auth.js';
 import { checkConfigCommand } from './check-config.js';
 import { clientsCommand } from './clients.js';
+import { keysCommand } from './keys.js';
 import type { Command, CommandIo } from './command.js';
+import { rulesCommand } from './rules.js';
 import { startCommand } from './start.js';
 import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
 import { ConfigError } from '../config/load-config.js';
 import { StoreCorrupt, StoreUnavailable, UsageError } from '../errors.js';
 
-const commands: readonly Command[] = [startCommand, checkConfigCommand, usersCommand, authCommand, clientsCommand, storeCommand];
+const commands: readonly Command[] = [
+  startCommand,
+  checkConfigCommand,
+  usersCommand,
+  authCommand,
+  clientsCommand,
+  keysCommand,
+  storeCommand,
+  rulesCommand,
+];
 const registry = new Map(commands.map((command) => [command.name, command]));
 
 function usage(): string {

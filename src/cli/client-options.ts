@@ -6,4 +6,5 @@ export const clientSettingOptions = {
   expires: { type: 'string', short: 'e' },
   tokens: { type: 'string', short: 't' },
   'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
 } as const;

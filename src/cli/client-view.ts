@@ -16,6 +16,7 @@ export function clientView(client: ClientRecord) {
     type: clientType(client),
     scope: client.scope,
     redirect_uris: client.redirectUris,
+    ...(client.postLogoutRedirectUris?.length ? { post_logout_redirect_uris: client.postLogoutRedirectUris } : {}),
     expires_in: client.tokenTtlSeconds,
     tokens: client.tokenLimit,
     enabled: client.enabled,

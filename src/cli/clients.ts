@@ -29,7 +29,7 @@ async function newClientId(store: Store): Promise<string> {
 
 const add: Subcommand = {
   name: 'add',
-  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--public]',
+  usage: '[USERNAME] [-n NAME] [-r client|admin] [-s SCOPES] [-e SECONDS] [-t TOKENS] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--public]',
   summary: 'register an OAuth client; prints client_id and client_secret once',
   details: `Options:
   -n, --name NAME        a label for the application (default: generated)
@@ -42,6 +42,9 @@ const add: Subcommand = {
                          own scheme like com.example.app:/callback; absolute, no #fragment,
                          no user@ before the host. Matched exactly (a 127.0.0.1 or [::1] port
                          may differ)
+  --post-logout-redirect-uri URI
+                         where OpenID Connect logout (/api/v1/oauth/logout) may send users
+                         afterwards; repeat for several; same rules as --redirect-uri
   --public               a client without a secret (a mobile, desktop or browser app)
 
 With USERNAME, the client acts for that user. Only the secret's SHA-256 digest is stored.`,
@@ -59,6 +62,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
     const ttl = expires === undefined ? undefined : parseClientTokenTtl(expires);
     const limit = tokens === undefined ? undefined : parseTokenLimit(tokens);
     const redirectUris = parseRedirectUris(ctx.strings('redirect-uri') ?? []);
+    const postLogout = parseRedirectUris(ctx.strings('post-logout-redirect-uri') ?? []);
     const secret = ctx.flag('public') === true ? null : generateClientSecret();
     return ctx.withStore(async (store, config) => {
       if (username !== null) await requireUser(store, username);
@@ -74,10 +78,12 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
         tokenLimit: limit ?? config.tokens.clientTokenLimit,
         enabled: true,
         redirectUris,
+        ...(postLogout.length > 0 ? { postLogoutRedirectUris: postLogout } : {}),
         createdAt: now,
         updatedAt: now,
       };
       await store.addClient(client);
+      ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, username, action: 'added', reason: `role ${role}` });
       const view = clientView(client);
       const json = {
         client_id: client.clientId,
@@ -87,6 +93,7 @@ With USERNAME, the client acts for that user. Only the secret's SHA-256 digest i
         type: view.type,
         scope,
         redirect_uris: redirectUris,
+        ...(postLogout.length > 0 ? { post_logout_redirect_uris: postLogout } : {}),
         expires_in: client.tokenTtlSeconds,
         tokens: client.tokenLimit,
       };
@@ -147,6 +154,7 @@ const rm: Subcommand = {
       const what = `client ${client.clientId} (${client.name})`;
       if (!(await confirmAction(ctx.io, ctx.flag('yes'), `Delete ${what} and revoke its tokens?`))) return 1;
       await store.removeClient(client.clientId);
+      ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, action: 'removed' });
       ctx.print({ client_id: client.clientId, removed: true }, () => `removed ${what}\n`);
       return 0;
     });
@@ -166,6 +174,7 @@ const reset: Subcommand = {
         return 1;
       }
       await store.resetClients();
+      ctx.audit({ event: 'client_changed', outcome: 'success', action: `reset (${count} clients)` });
       ctx.print({ removed: count }, () => `removed ${count} clients\n`);
       return 0;
     });

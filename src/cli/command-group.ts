@@ -4,10 +4,13 @@
  * --help) are added here, and parse errors become UsageError (exit 2) naming the subcommand.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { userInfo } from 'node:os';
+import { type AuditEvent, createAudit } from '../audit/audit.js';
 import { type Clock, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { createAuditLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Command, CommandIo } from './command.js';
 import { withStore } from './with-store.js';
@@ -37,6 +40,8 @@ export interface SubcommandContext {
   withStore<T>(fn: (store: Store, config: Readonly<Config>) => Promise<T>): Promise<T>;
   /** The configuration (--config, --store, environment), for commands that open no store or several. */
   config(): Readonly<Config>;
+  /** Records a change in the audit trail when `log.auditFile` is set (address `cli`, actor the system user). */
+  audit(event: AuditEvent): void;
   /** Prints `json` with --json, else the table text. */
   print(json: unknown, table: () => string): void;
 }
@@ -133,6 +138,12 @@ function createContext(sub: Subcommand, args: readonly string[], io: CommandIo):
     flag: (name) => values[name] as boolean | undefined,
     withStore: (fn) => withStore(load().config, systemClock, fn),
     config: () => load().config,
+    audit(event) {
+      const { log } = load().config;
+      if (log.auditFile === undefined) return;
+      const actor = `cli:${safeUserName()}`;
+      createAudit(createAuditLogger(undefined, log)).record({ ...event, address: 'cli', actor });
+    },
     print(value, table) {
       io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : table());
     },
@@ -175,4 +186,12 @@ function checkPositionals(names: readonly string[], given: readonly string[]): v
   if (given.length < required.length) throw new UsageError(`missing ${required[given.length]}`);
   // The extra argument is not echoed: it may be a password typed in the wrong place.
   if (given.length > names.length) throw new UsageError(`too many arguments (expected ${names.join(' ') || 'none'})`);
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }

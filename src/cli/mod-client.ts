@@ -32,6 +32,8 @@ function readPatch(ctx: SubcommandContext): ClientPatch {
   }
   if (redirectUris !== undefined) patch.redirectUris = parseRedirectUris(redirectUris);
   if (clearRedirectUris) patch.redirectUris = [];
+  const postLogout = ctx.strings('post-logout-redirect-uri');
+  if (postLogout !== undefined) patch.postLogoutRedirectUris = parseRedirectUris(postLogout);
   const enable = ctx.flag('enable') === true;
   const disable = ctx.flag('disable') === true;
   if (enable && disable) throw new UsageError('give --enable or --disable, not both');
@@ -52,6 +54,8 @@ export const modClient: Subcommand = {
   -t, --tokens NUMBER    how many of its newest tokens stay valid; -1 = unlimited
   --redirect-uri URI     replaces the client's redirect URIs; repeat for several (rules: clients add --help)
   --clear-redirect-uris  removes every redirect URI
+  --post-logout-redirect-uri URI
+                         replaces where OpenID Connect logout may send users; repeat for several
   --regenerate           a new client secret, printed once; the old one stops working (not for public clients)
   --enable, --disable    a disabled client gets no tokens, and its tokens are revoked
 
@@ -76,6 +80,8 @@ Only the options given are changed.`,
       }
       return store.updateClient(clientId, patch, nowSeconds(ctx.clock));
     });
+    const changed = Object.keys(patch).map((key) => (key === 'secretDigest' ? 'secret' : key));
+    ctx.audit({ event: 'client_changed', outcome: 'success', client_id: client.clientId, action: 'modified', reason: changed.join(' ') });
     const view = clientView(client);
     if (secret === undefined) {
       ctx.print(view, () => formatFields(view));

@@ -6,14 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
+import { createConfigReloader } from '../config/config-reloader.js';
 import { loadConfig } from '../config/load-config.js';
 import { createPasswordHasher } from '../credentials/password-hash.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createAudit } from '../audit/audit.js';
+import { createAuditLogger, createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { describeStore, openStore } from '../store/open-store.js';
 import { requireTwoFactorKeyFile } from '../two-factor/key-file.js';
+import { signingKeysFor } from '../oidc/create-oidc.js';
 import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
 
@@ -34,6 +37,11 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
 On first start with an empty store an admin account is created: its password is
 $PHOTOGATE_ADMIN_PASSWORD or admin.password if set, otherwise generated and printed once.
 SIGINT or SIGTERM stops it: requests in progress get up to 5 s, then everything is closed.
+SIGHUP reloads the configuration file and environment (so does a change of the file with
+watchConfig: true): route rules, scopes, upstream and identity headers, token lifetimes,
+request limits and the log level change without a restart; an invalid file is refused and
+logged with every problem, and the running configuration keeps serving. Keys that need a
+restart (listen, store, cache, rateLimits, connection limits) are named in the log.
 npm start and the Docker image run Node with --max-semi-space-size=8, which keeps memory lower
 under load; started another way, set NODE_OPTIONS=--max-semi-space-size=8.
 `;
@@ -66,11 +74,14 @@ export const startCommand: Command = {
       return 0;
     }
     const str = (name: string) => values[name] as string | undefined;
-    const { config, file } = loadConfig({
-      file: str('config'),
-      env: io.env,
-      overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
-    });
+    // A reload reads the same file, the environment as it is then, and the same flags.
+    const load = () =>
+      loadConfig({
+        file: str('config'),
+        env: io.env,
+        overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
+      });
+    const { config, file } = load();
     // Before anything starts: with store.url the two-factor key file has no default place.
     requireTwoFactorKeyFile(config, file ?? 'defaults');
     const logger = createLogger(config.log.level);
@@ -79,8 +90,12 @@ export const startCommand: Command = {
     const store = await openStore(config.store, { clock, watch: true, warn: (message) => logger.warn(message) });
 
     // Bind first: a generated admin password must not be printed by a start that then fails.
-    const running = await startServer(config, { store, clock, hasher, logger });
+    const audit = createAudit(createAuditLogger(logger, config.log));
+    const running = await startServer(config, { store, clock, hasher, logger, audit });
     const admin = await ensureAdmin(store, hasher, clock, config.admin);
+    // The first start makes the ID token signing key (and its secret file), or rotates to a new
+    // oidc.signingAlg, before anyone asks for one.
+    await signingKeysFor(config, store, clock).current();
     if (admin.created) {
       io.stdout.write(
         admin.generatedPassword === undefined
@@ -89,6 +104,17 @@ export const startCommand: Command = {
               `  (shown once; change it with: photogate users passwd ${admin.username})\n`,
       );
     }
+    if (admin.created) audit.record({ event: 'user_changed', outcome: 'success', username: admin.username, action: 'added', reason: 'first admin', address: 'start' });
+    // Before `listening on`: a SIGHUP from then on reloads instead of ending the process.
+    const reloader = createConfigReloader({
+      load,
+      apply: (next) => running.reload(next),
+      countReload: (outcome) => running.lasting.metrics.countReload(outcome),
+      logger,
+    });
+    const onHangup = () => reloader.reload('SIGHUP');
+    process.on('SIGHUP', onHangup);
+    if (config.watchConfig && file !== undefined) reloader.watch(file);
     logger.info({ config: file ?? 'built-in defaults', upstream: config.upstream.url, store: describeStore(config.store), issuer: running.issuer }, 'started');
     io.stdout.write(`listening on ${running.url}\n`);
 
@@ -103,6 +129,8 @@ export const startCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    process.off('SIGHUP', onHangup);
+    reloader.close();
     const purgeStopped = purge.stop();
     await running.close();
     await store.close();

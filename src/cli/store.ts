@@ -52,11 +52,12 @@ const migrateCommand: Subcommand = {
 const copyCommand: Subcommand = {
   name: 'copy',
   usage: '--from FILE|URL --to FILE|URL',
-  summary: 'copy every user, client and live token into an empty store (file or postgres://)',
+  summary: 'copy every user, client, live token and published signing key into an empty store (file or postgres://)',
   details:
     '  --from FILE|URL   the store to read (not changed)\n' +
-    '  --to FILE|URL     the store to fill; it must hold no users, clients or tokens\n' +
-    'Expired tokens and pending authorization codes are not copied. Stop the gateways first.\n' +
+    '  --to FILE|URL     the store to fill; it must hold no users, clients, tokens or signing keys\n' +
+    'Expired tokens, authorization codes and remembered consents are not copied. Stop the gateways\n' +
+    'first. The gateways on the new store need the same oidc key secret file.\n' +
     'Two-factor secrets stay sealed: the key file of --from (twoFactor.keyFile, else FILE.key) is copied to\n' +
     "--to's when that has none; a postgres:// target needs twoFactor.keyFile (or PHOTOGATE_TWO_FACTOR_KEY_FILE).\n",
   options: { from: { type: 'string' }, to: { type: 'string' } },
@@ -85,15 +86,26 @@ function storeAt(location: string, defaults: Readonly<Config['store']>): Config[
   return isPostgresUrl(location) ? { ...defaults, url: location } : { ...defaults, path: location, url: undefined };
 }
 
+/**
+ * Signing keys are copied too (oldest first, so the newest still signs): relying parties keep
+ * verifying the ID tokens already issued. Keys no longer published are not; they sign nothing
+ * and verify nothing. The key secret file is not in the store: the gateways on the new store
+ * need the same one (oidc.keySecretFile).
+ */
 async function copy(ctx: SubcommandContext, source: Store, target: Store, to: string, keyFiles: { from?: string | undefined; to?: string | undefined }): Promise<number> {
-  const [users, clients, targetTokens] = await Promise.all([target.listUsers(), target.listClients(), target.listTokens()]);
-  if (users.length + clients.length + targetTokens.length > 0) {
-    throw new UsageError(`${to} is not empty (${users.length} users, ${clients.length} clients, ${targetTokens.length} tokens)`, 1);
+  const [users, clients, targetTokens, targetKeys] = await Promise.all([target.listUsers(), target.listClients(), target.listTokens(), target.listSigningKeys()]);
+  if (users.length + clients.length + targetTokens.length + targetKeys.length > 0) {
+    throw new UsageError(
+      `${to} is not empty (${users.length} users, ${clients.length} clients, ${targetTokens.length} tokens, ${targetKeys.length} signing keys)`,
+      1,
+    );
   }
   const now = nowSeconds(ctx.clock);
   const allTokens = await source.listTokens();
   const live = allTokens.filter((token) => token.expiresAt === null || token.expiresAt > now);
-  const copied = { users: await source.listUsers(), clients: await source.listClients(), tokens: live };
+  const allKeys = await source.listSigningKeys();
+  const publishedKeys = allKeys.filter((key) => key.publishedUntil === null || key.publishedUntil > now);
+  const copied = { users: await source.listUsers(), clients: await source.listClients(), tokens: live, signingKeys: publishedKeys };
   // Two-factor secrets are sealed with a key outside the store: the target's key file must hold it.
   const keyCopied = await carryTwoFactorKey(copied.users, keyFiles.from, keyFiles.to);
   if (keyCopied !== undefined) ctx.io.stderr.write(keyCopied);
@@ -103,19 +115,25 @@ async function copy(ctx: SubcommandContext, source: Store, target: Store, to: st
   await inChunks(copied.users, chunk, (user) => target.addUser(user));
   await inChunks(copied.clients, chunk, (client) => target.addClient(client));
   await inChunks(copied.tokens, chunk, (token) => target.addToken(token));
+  // One at a time: each add retires the keys before it that still sign (only the newest does).
+  const { idTokenTtlSeconds } = ctx.config().oidc;
+  for (const key of copied.signingKeys) await target.addSigningKey(key, { publishedUntil: now + idTokenTtlSeconds + 60, nowSeconds: now });
   const found = {
     users: (await target.listUsers()).length,
     clients: (await target.listClients()).length,
     tokens: (await target.listTokens()).length,
+    signingKeys: (await target.listSigningKeys()).length,
   };
-  const counts = { users: copied.users.length, clients: copied.clients.length, tokens: copied.tokens.length };
+  const counts = { users: copied.users.length, clients: copied.clients.length, tokens: copied.tokens.length, signingKeys: copied.signingKeys.length };
   const skipped = allTokens.length - live.length;
   ctx.print({ copied: counts, found, expiredSkipped: skipped }, () =>
-    `copied ${counts.users} users, ${counts.clients} clients, ${counts.tokens} tokens (${skipped} expired tokens skipped)\n`,
+    `copied ${counts.users} users, ${counts.clients} clients, ${counts.tokens} tokens, ${counts.signingKeys} signing keys (${skipped} expired tokens skipped)\n`,
   );
-  const agree = found.users === counts.users && found.clients === counts.clients && found.tokens === counts.tokens;
+  const agree = found.users === counts.users && found.clients === counts.clients && found.tokens === counts.tokens && found.signingKeys === counts.signingKeys;
   if (!agree) {
-    ctx.io.stderr.write(`photogate store copy: ${to} holds ${found.users} users, ${found.clients} clients, ${found.tokens} tokens\n`);
+    ctx.io.stderr.write(
+      `photogate store copy: ${to} holds ${found.users} users, ${found.clients} clients, ${found.tokens} tokens, ${found.signingKeys} signing keys\n`,
+    );
     return 1;
   }
   return 0;

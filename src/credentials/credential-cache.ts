@@ -11,6 +11,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import type { CacheMetrics } from '../http/gateway-metrics.js';
 import type { StoreChange } from '../store/store.js';
 import type { Principal } from './principal.js';
 
@@ -33,7 +34,8 @@ export interface CredentialCache {
   readonly size: number;
 }
 
-export function createCredentialCache(options: { maxEntries: number; ttlSeconds: number; clock: Clock }): CredentialCache {
+export function createCredentialCache(options: { maxEntries: number; ttlSeconds: number; clock: Clock; metrics?: CacheMetrics }): CredentialCache {
+  const metrics = options.metrics;
   const { clock } = options;
   const dependents = new Map<string, Set<string>>();
   let generation = 0;
@@ -44,7 +46,9 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
     ttl: options.ttlSeconds * 1000,
     updateAgeOnGet: false,
     perf: { now: () => clock.nowMs() },
-    dispose(entry, key) {
+    dispose(entry, key, reason) {
+      if (reason === 'evict') metrics?.evicted('capacity');
+      else if (reason === 'expire') metrics?.evicted('expired');
       for (const dep of entry.dependsOn) {
         const keys = dependents.get(dep);
         keys?.delete(key);
@@ -54,7 +58,7 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
   });
 
   const evictDependents = (dep: string) => {
-    for (const key of [...(dependents.get(dep) ?? [])]) cache.delete(key);
+    for (const key of [...(dependents.get(dep) ?? [])]) if (cache.delete(key)) metrics?.evicted('revoked');
   };
 
   return {
@@ -65,6 +69,7 @@ export function createCredentialCache(options: { maxEntries: number; ttlSeconds:
       const { expiresAt } = entry.principal;
       if (expiresAt !== null && expiresAt * 1000 <= clock.nowMs()) {
         cache.delete(key);
+        metrics?.evicted('expired');
         return undefined;
       }
       return entry.principal;

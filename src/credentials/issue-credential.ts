@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { nowSeconds } from '../clock.js';
-import type { TokenKind, TokenRecord } from '../store/records.js';
+import type { SignInFields, TokenKind, TokenRecord } from '../store/records.js';
 import type { AddTokenOptions, Store } from '../store/store.js';
 import {
   digestSecret,
@@ -21,8 +21,8 @@ export interface NewCredential {
   ttlSeconds: number | null;
   /** The authorization (grant id) it was issued from, revoked together; default null. */
   familyId?: string | null;
-  /** How the person signed in (RFC 8176); recorded only when given and not empty. */
-  amr?: readonly string[];
+  /** How the user signed in (records.ts): sessions and refresh tokens all of it, access tokens `amr` (Principal.amr). */
+  signIn?: SignInFields | undefined;
 }
 
 const generators: Record<TokenKind, () => string> = {
@@ -61,8 +61,17 @@ export async function issueCredential(
     expiresAt: credential.ttlSeconds === null ? null : now + credential.ttlSeconds,
     familyId: credential.familyId ?? null,
     usedAt: null,
-    ...(credential.amr !== undefined && credential.amr.length > 0 ? { amr: [...credential.amr] } : {}),
+    ...signInFieldsOf(credential.signIn),
   };
   await store.addToken(record, options);
   return { secret, record };
+}
+
+/** Only the fields that are set: a record without a sign-in keeps the plain token shape. */
+export function signInFieldsOf(signIn: SignInFields | undefined): SignInFields {
+  const fields: SignInFields = {};
+  if (signIn?.authTime !== undefined) fields.authTime = signIn.authTime;
+  if (signIn?.amr !== undefined) fields.amr = [...signIn.amr];
+  if (signIn?.sid !== undefined) fields.sid = signIn.sid;
+  return fields;
 }

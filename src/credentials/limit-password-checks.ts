@@ -7,7 +7,9 @@
  * no threat, so they are not counted.
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
-import { InvalidToken } from '../errors.js';
+import type { Audit } from '../audit/audit.js';
+import { InvalidToken, TooManyRequests } from '../errors.js';
+import type { AuthMetrics, CacheMetrics } from '../http/gateway-metrics.js';
 import type { Authenticator } from './authenticate.js';
 import type { Credential } from './parse-credentials.js';
 import type { Principal } from './principal.js';
@@ -15,10 +17,33 @@ import type { Principal } from './principal.js';
 /** A principal at once (no promise) when the credential is cached, as on nearly every request. */
 export type AuthenticateFrom = (credential: Credential, address: string) => Principal | Promise<Principal>;
 
-export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter): AuthenticateFrom {
+export interface PasswordCheckMetrics {
+  auth: AuthMetrics;
+  cache: CacheMetrics;
+}
+
+export function limitPasswordChecks(authenticator: Authenticator, limiter: FailureLimiter, audit: Audit, metrics: PasswordCheckMetrics): AuthenticateFrom {
+  const { auth, cache } = metrics;
+  const counted = (credential: Credential, pending: Promise<Principal>) =>
+    pending.then(
+      (principal) => {
+        auth.success(principal.kind);
+        return principal;
+      },
+      (error: unknown) => {
+        if (error instanceof InvalidToken) auth.rejected(credential.type);
+        throw error;
+      },
+    );
   async function checkPassword(credential: Credential & { type: 'basic' }, address: string): Promise<Principal> {
     const account = `user:${credential.username.toLowerCase()}`;
-    limiter.check(address, account);
+    try {
+      limiter.check(address, account);
+    } catch (error) {
+      if (error instanceof TooManyRequests) auth.lockedOut('basic');
+      if (error instanceof TooManyRequests) audit.record({ event: 'lockout', outcome: 'failure', username: credential.username, address, reason: 'too many failed password checks' });
+      throw error;
+    }
     try {
       return await authenticator.authenticate(credential);
     } catch (error) {
@@ -28,8 +53,13 @@ export function limitPasswordChecks(authenticator: Authenticator, limiter: Failu
   }
   return (credential, address) => {
     const hit = authenticator.cached(credential);
-    if (hit) return hit;
-    if (credential.type === 'token') return authenticator.authenticate(credential);
-    return checkPassword(credential, address);
+    if (hit) {
+      cache.hit();
+      auth.success(hit.kind);
+      return hit;
+    }
+    cache.miss();
+    if (credential.type === 'token') return counted(credential, authenticator.authenticate(credential));
+    return counted(credential, checkPassword(credential, address));
   };
 }

@@ -16,6 +16,7 @@ export type EndpointHandler = (request: EndpointRequest) => Promise<void>;
 
 export interface Endpoint {
   path: string;
+  /** By method; `*` answers every method the others do not name. */
   methods: Readonly<Record<string, EndpointHandler>>;
 }
 
@@ -32,7 +33,7 @@ export function createRouter(endpoints: readonly Endpoint[]): Router {
     find(method, path) {
       const endpoint = byPath.get(path);
       if (endpoint === undefined) return undefined;
-      const handler = endpoint.methods[method] ?? (method === 'HEAD' ? endpoint.methods.GET : undefined);
+      const handler = endpoint.methods[method] ?? (method === 'HEAD' ? endpoint.methods.GET : undefined) ?? endpoint.methods['*'];
       if (handler === undefined) throw new MethodNotAllowed(Object.keys(endpoint.methods));
       return handler;
     },

@@ -4,7 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type Clock, nowSeconds } from '../clock.js';
+import { signInFieldsOf } from '../credentials/issue-credential.js';
 import { digestSecret, generateRefId } from '../credentials/secrets.js';
+import type { SignInFields } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
@@ -14,8 +16,7 @@ export async function createAuthorizationCode(
   request: AuthorizationRequest,
   username: string,
   ttlSeconds: number,
-  /** How the person signed in (RFC 8176), for the tokens and an ID token's `amr`. */
-  amr: readonly string[] = [],
+  signIn: SignInFields = {},
 ): Promise<string> {
   const code = randomBytes(32).toString('base64url');
   const now = nowSeconds(clock);
@@ -34,7 +35,8 @@ export async function createAuthorizationCode(
     expiresAt: now + ttlSeconds,
     usedAt: null,
     lastPolledAt: null,
-    ...(amr.length > 0 ? { amr: [...amr] } : {}),
+    ...signInFieldsOf(signIn),
+    ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
   });
   return code;
 }

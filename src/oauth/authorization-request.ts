@@ -18,6 +18,12 @@ export interface AuthorizationRequest {
   scope: string;
   state: string | undefined;
   codeChallenge: string | undefined;
+  /** OIDC Core §3.1.2.1: echoed in the ID token. */
+  nonce: string | undefined;
+  /** OIDC Core §3.1.2.1 `prompt`: none, login, consent. */
+  prompt: ReadonlySet<string>;
+  /** OIDC Core §3.1.2.1 `max_age`: oldest acceptable sign-in, in seconds. */
+  maxAgeSeconds: number | undefined;
   /** The parameters to carry through the login form unchanged. */
   params: Record<string, string>;
 }
@@ -37,7 +43,9 @@ export class AuthorizationRedirectError extends GatewayError {
 }
 
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
-const CARRIED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
+const CARRIED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age'];
+/** `select_account` is accepted and means nothing more here: one account per browser session. */
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
 function pageError(description: string): never {
   throw new AuthorizationPageError(400, 'invalid_request', { description });
@@ -74,12 +82,23 @@ export async function parseAuthorizationRequest(store: Store, input: ReadonlyMap
   if (scope === '' || !isScopeSubset(parseScopeGrant(scope), parseScopeGrant(client.scope))) {
     fail('invalid_scope', 'The requested scope exceeds what this application may ask for.');
   }
+  // OIDC Core §6.1, §6.2: request objects are not supported, and discovery says so.
+  if (input.has('request')) fail('request_not_supported', 'Request objects are not supported.');
+  if (input.has('request_uri')) fail('request_uri_not_supported', 'request_uri is not supported.');
+  const prompt = new Set((input.get('prompt') ?? '').split(' ').filter((p) => p !== ''));
+  if ([...prompt].some((p) => !PROMPTS.has(p))) fail('invalid_request', 'prompt may hold none, login, consent and select_account only.');
+  // OIDC Core §3.1.2.1: none with any other value is an error.
+  if (prompt.has('none') && prompt.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other values.');
+  const maxAge = input.get('max_age');
+  if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) fail('invalid_request', 'max_age must be a number of seconds.');
+  const nonce = input.get('nonce');
+  if (nonce !== undefined && (nonce === '' || nonce.length > 512)) fail('invalid_request', 'nonce must be 1 to 512 characters.');
   const params: Record<string, string> = {};
   for (const key of CARRIED) {
     const value = input.get(key);
     if (value !== undefined) params[key] = value;
   }
-  return { client, redirectUri, scope, state, codeChallenge, params };
+  return { client, redirectUri, scope, state, codeChallenge, nonce, prompt, maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge), params };
 }
 
 /** Query parameters of a GET authorization request; a repeated one is refused (RFC 6749 §3.1). */

@@ -64,7 +64,7 @@ export function deviceVerificationEndpoint(deps: DeviceVerificationDeps): { get:
       }
       const allow = form.get('decision') === 'allow' && isScopeSubset(parseScopeGrant(grant.scope), principal.grant);
       try {
-        await deps.store.updateGrant(grant.id, { status: allow ? 'approved' : 'denied', username: principal.username, amr: [...principal.amr] }, ['pending']);
+        await deps.store.updateGrant(grant.id, { status: allow ? 'approved' : 'denied', username: principal.username, authTime: now, amr: [...principal.amr] }, ['pending']);
       } catch (error) {
         if (!(error instanceof StoreConflict)) throw error;
         show(req, res, 400, { userCode, error: UNKNOWN_CODE });

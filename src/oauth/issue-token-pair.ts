@@ -1,10 +1,14 @@
 /**
  * The answer of the code, refresh and device grants: an access token and a refresh token of one
  * family (the grant's id), so that a replayed code or a reused refresh token can revoke every
- * token that came from the same authorization (RFC 6749 §10.4, §10.5).
+ * token that came from the same authorization (RFC 6749 §10.4, §10.5). With `openid` in the
+ * scope an ID token joins them (OIDC Core §3.1.3.3, §12.2); the refresh token keeps the sign-in
+ * facts, so the ID token of every later refresh tells the same sign-in.
  */
 import type { Clock } from '../clock.js';
 import { issueCredential } from '../credentials/issue-credential.js';
+import type { IssueIdToken } from '../oidc/id-tokens.js';
+import type { SignInFields } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { TokenResponse } from './grants/grant.js';
 
@@ -17,8 +21,11 @@ export interface TokenPairInput {
   grantType: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  /** How the person signed in (RFC 8176), carried from the grant to its tokens. */
-  amr?: readonly string[];
+  issueIdToken?: IssueIdToken | undefined;
+  /** How the user signed in, when the grant came from a sign-in. */
+  signIn?: SignInFields | undefined;
+  /** Echoed in the ID token (OIDC Core §3.1.3.6); only from an authorization code. */
+  nonce?: string | undefined;
 }
 
 export async function issueTokenPair(store: Store, clock: Clock, input: TokenPairInput): Promise<TokenResponse> {
@@ -29,11 +36,13 @@ export async function issueTokenPair(store: Store, clock: Clock, input: TokenPai
     scope: input.scope,
     grantType: input.grantType,
     familyId: input.familyId,
-    ...(input.amr === undefined ? {} : { amr: input.amr }),
   };
-  const [access, refresh] = await Promise.all([
-    issueCredential(store, clock, { ...common, kind: 'access_token', ttlSeconds: input.accessTokenTtlSeconds }),
-    issueCredential(store, clock, { ...common, kind: 'refresh_token', ttlSeconds: input.refreshTokenTtlSeconds }),
+  const [access, refresh, idToken] = await Promise.all([
+    // The access token records how the person signed in (Principal.amr: the account API and the
+    // session answer tell a two-factor sign-in); the refresh token carries the whole sign-in.
+    issueCredential(store, clock, { ...common, kind: 'access_token', ttlSeconds: input.accessTokenTtlSeconds, signIn: amrOnly(input.signIn) }),
+    issueCredential(store, clock, { ...common, kind: 'refresh_token', ttlSeconds: input.refreshTokenTtlSeconds, signIn: input.signIn }),
+    input.issueIdToken?.({ ...input.signIn, username: input.username, clientId: input.clientId, scope: input.scope, nonce: input.nonce }),
   ]);
   return {
     access_token: access.secret,
@@ -41,5 +50,8 @@ export async function issueTokenPair(store: Store, clock: Clock, input: TokenPai
     expires_in: input.accessTokenTtlSeconds,
     refresh_token: refresh.secret,
     scope: input.scope,
+    ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }
+
+const amrOnly = (signIn: SignInFields | undefined): SignInFields | undefined => (signIn?.amr === undefined ? undefined : { amr: signIn.amr });

@@ -5,6 +5,7 @@
  * secrets, at every endpoint that checks one (`checkClient`).
  */
 import type { FailureLimiter } from '../access/failure-limiter.js';
+import type { Audit } from '../audit/audit.js';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { Clock } from '../clock.js';
@@ -26,6 +27,9 @@ import { revokeEndpoint } from './revoke-endpoint.js';
 import { createSignIn } from './sign-in.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { userinfoEndpoint } from './userinfo-endpoint.js';
+import { jwksEndpoint } from '../oidc/jwks-endpoint.js';
+import { logoutEndpoint } from '../oidc/logout-endpoint.js';
+import type { Oidc } from '../oidc/create-oidc.js';
 
 export interface OAuthContext {
   config: Config;
@@ -36,10 +40,13 @@ export interface OAuthContext {
   authenticate: AuthenticateFrom;
   /** The same limiter, for client secrets (limit-client-secret-checks.ts) and two-factor codes. */
   limiter: FailureLimiter;
+  /** The audit trail (audit/audit.ts). */
+  audit: Audit;
   issuer: string;
   resources: ReadonlySet<string>;
   twoFactor: TwoFactor;
   upstreamIdentity: UpstreamIdentitySource;
+  oidc: Oidc;
 }
 
 export interface OAuthPaths {
@@ -53,31 +60,48 @@ export interface OAuthPaths {
   deviceVerification: string;
   authorizationServer: string;
   openidConfiguration: string;
+  jwks: string;
+  logout: string;
 }
 
 export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuthPaths): Endpoint[] {
   const { config, store, clock, authenticator } = context;
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
-  const signIn = createSignIn(context.authenticate, { store, twoFactor: context.twoFactor, limiter: context.limiter });
+  const { audit } = context;
+  const signIn = createSignIn(context.authenticate, { store, twoFactor: context.twoFactor, limiter: context.limiter, audit });
   const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache });
-  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })]);
+  const { keys, issueIdToken, sessions, consent } = context.oidc;
+  const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })], issueIdToken);
   const bodyLimitBytes = config.limits.bodyBytes;
   const pageDeps = { store, clock, signIn, issuer: issuer, bodyLimitBytes, trustedProxies };
-  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds });
+  const authorize = authorizeEndpoint({ ...pageDeps, path: endpointPaths.authorize, codeTtlSeconds: config.oauth.codeTtlSeconds, sessions, consent });
+  const logout = logoutEndpoint({ store, clock, keys, sessions, issuer, path: endpointPaths.logout, bodyLimitBytes });
   const verifyDevice = deviceVerificationEndpoint({ ...pageDeps, path: endpointPaths.deviceVerification });
-  const discovery = { issuer, grants, resources: resources, paths: endpointPaths };
+  const discovery = { issuer, grants, resources: resources, paths: endpointPaths, signingAlg: config.oidc.signingAlg };
   return [
-    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, authenticator, bodyLimitBytes, checkClient }) } },
+    { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, authenticator, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
     {
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
     },
-    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator), POST: userinfoEndpoint(authenticator) } },
+    { path: endpointPaths.userinfo, methods: { GET: userinfoEndpoint(authenticator, store), POST: userinfoEndpoint(authenticator, store) } },
+    { path: endpointPaths.jwks, methods: { GET: jwksEndpoint(keys) } },
+    { path: endpointPaths.logout, methods: { GET: logout.get, POST: logout.post } },
     {
       path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes, upstreamIdentity: context.upstreamIdentity }),
+      methods: sessionEndpoint({
+        store,
+        clock,
+        authenticator,
+        signIn,
+        audit,
+        trustedProxies,
+        sessionTtlSeconds: config.tokens.sessionTtlSeconds,
+        bodyLimitBytes,
+        upstreamIdentity: context.upstreamIdentity,
+      }),
     },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },

@@ -13,6 +13,7 @@ import type { Authenticator } from '../credentials/authenticate.js';
 import { parseCredentials } from '../credentials/parse-credentials.js';
 import { requireTokenPrincipal } from '../credentials/require-token-principal.js';
 import { AccessDenied } from '../errors.js';
+import type { TokenRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 const referenceId = /^sess[0-9a-z]{8}$/;
@@ -24,14 +25,15 @@ export function isRevocationByReference(req: IncomingMessage, token: string): bo
   return credential?.type === 'token';
 }
 
-export async function revokeByReference(req: IncomingMessage, id: string, deps: { store: Store; authenticator: Authenticator }): Promise<void> {
+/** Resolves to the credential removed, if any (for the audit trail). */
+export async function revokeByReference(req: IncomingMessage, id: string, deps: { store: Store; authenticator: Authenticator }): Promise<TokenRecord | undefined> {
   const caller = await requireTokenPrincipal(req.headersDistinct, deps.authenticator);
   const isUserToken = caller.username !== null && caller.clientId === null && (caller.kind === 'session' || caller.kind === 'access_token');
   if (!isUserToken) throw new AccessDenied({ description: 'Send a user session token to revoke by reference id.', detail: `a ${caller.kind}` });
   const record = await deps.store.findToken(id);
-  if (record === undefined) return;
+  if (record === undefined) return undefined;
   if (record.username !== caller.username || record.clientId !== null) {
     throw new AccessDenied({ description: 'This credential is not yours.', detail: `reference id ${id}` });
   }
-  await deps.store.removeToken(record.id);
+  return deps.store.removeToken(record.id);
 }

@@ -100,11 +100,14 @@ function requestBody(req: IncomingMessage): IncomingMessage | null {
 class Exchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
 
+  readonly #startedMs = performance.now();
+
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly onError: (error: GatewayError) => void,
     readonly upstreamCredential: boolean,
+    readonly observeResponse: ((seconds: number) => void) | undefined,
   ) {
     res.once('close', this.#onClose);
   }
@@ -123,6 +126,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     const { res } = this;
+    this.observeResponse?.((performance.now() - this.#startedMs) / 1000);
     if (statusCode === 401 && this.upstreamCredential) {
       _controller.abort(new CredentialRejected());
       return;
@@ -161,7 +165,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder {
+export function createHttpForwarder(config: HttpForwarderConfig, observeResponse?: (seconds: number) => void): HttpForwarder {
   const upstream = new URL(config.url);
   /** A path in `upstream.url` prefixes every forwarded path, as http-proxy-3 did. */
   const prefix = upstream.pathname.replace(/\/+$/, '');
@@ -185,7 +189,7 @@ export function createHttpForwarder(config: HttpForwarderConfig): HttpForwarder 
         headers: headers as Record<string, string | string[]>,
         body,
       },
-      new Exchange(req, res, onError, options?.upstreamCredential === true),
+      new Exchange(req, res, onError, options?.upstreamCredential === true, observeResponse),
     );
   }
 

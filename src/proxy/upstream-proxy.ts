@@ -27,8 +27,9 @@ export interface UpstreamProxy {
   close(): void;
 }
 
-export function createUpstreamProxy(config: UpstreamProxyConfig): UpstreamProxy {
-  const http = createHttpForwarder(config);
+/** `observeResponse`: seconds from forwarding to the upstream's response head (metrics). */
+export function createUpstreamProxy(config: UpstreamProxyConfig, observeResponse?: (seconds: number) => void): UpstreamProxy {
+  const http = createHttpForwarder(config, observeResponse);
   const agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: config.timeoutMs });
   const proxy = new ProxyServer({
     target: config.url,

@@ -19,6 +19,7 @@
  * `session_id` is the token's public reference id, never its digest. Pinned by
  * test/integration/session-api.test.ts and photoprism-web-ui.test.ts.
  */
+import type { Audit } from '../audit/audit.js';
 import { scopeAllows } from '../access/scope-grant.js';
 import { type Clock, nowSeconds } from '../clock.js';
 import type { Authenticator } from '../credentials/authenticate.js';
@@ -41,6 +42,7 @@ export interface SessionEndpointDeps {
   authenticator: Authenticator;
   /** Password checks behind the failure limiter (oauth/sign-in.ts). */
   signIn: SignIn;
+  audit: Audit;
   trustedProxies: ReadonlySet<string>;
   sessionTtlSeconds: number;
   bodyLimitBytes: number;
@@ -89,7 +91,8 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
       const username = params.get('username') ?? '';
       const password = params.get('password') ?? '';
       if (username === '' || password === '') throw new InvalidRequest({ description: 'username and password are required.' });
-      const login = await deps.signIn(clientAddress(req, deps.trustedProxies), username, password, params.get('code'));
+      const address = clientAddress(req, deps.trustedProxies);
+      const login = await deps.signIn(address, username, password, params.get('code'));
       if (login === undefined) throw loginFailed('wrong username or password');
       if (login.kind === 'app_password' && !scopeAllows(login.grant, 'sessions', 'POST')) {
         throw loginFailed('app password whose scope does not allow sessions');
@@ -106,8 +109,9 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
         ttlSeconds,
         // A session opened with an app password ends when that app password is revoked.
         familyId: login.kind === 'app_password' ? login.credentialId : null,
-        amr: login.amr,
+        signIn: { amr: [...login.amr] },
       });
+      deps.audit.record({ event: 'token_issued', outcome: 'success', username: login.username, credential: record.id, address, via: 'session' });
       const session = { ...login, credentialId: record.id, expiresAt: record.expiresAt };
       sendJson(res, 200, { access_token: secret, token_type: 'Bearer', ...(await describe(session, login.kind === 'app_password', now)) });
     },
@@ -120,6 +124,8 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
     async DELETE(request) {
       const session = await requireSession(request);
       await store.removeToken(session.credentialId as string);
+      const address = clientAddress(request.req, deps.trustedProxies);
+      deps.audit.record({ event: 'token_revoked', outcome: 'success', username: session.username, credential: session.credentialId, address, via: 'session' });
       sendJson(request.res, 200, { status: 'deleted', session_id: session.credentialId });
     },
   };

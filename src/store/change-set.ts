@@ -5,23 +5,24 @@
  * store. Applying it twice gives the same state (puts and deletes by key, no increments).
  */
 import type { z } from 'zod';
-import type { ClientRecord, GrantRecord, TokenRecord, UserRecord } from './records.js';
-import { clientRecord, grantRecord, tokenRecord, userRecord } from './records.js';
+import type { ClientRecord, GrantRecord, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
+import { clientRecord, grantRecord, signingKeyRecord, tokenRecord, userRecord } from './records.js';
 
 export interface TableRecords {
   users: UserRecord;
   clients: ClientRecord;
   tokens: TokenRecord;
   grants: GrantRecord;
+  signingKeys: SigningKeyRecord;
 }
 export type TableName = keyof TableRecords;
-export const tableNames: readonly TableName[] = ['users', 'clients', 'tokens', 'grants'];
+export const tableNames: readonly TableName[] = ['users', 'clients', 'tokens', 'grants', 'signingKeys'];
 
 /** Per table: key -> the record's new version, or null when it was deleted. */
 export type ChangeSet = { [T in TableName]: Map<string, TableRecords[T] | null> };
 
 export function emptyChangeSet(): ChangeSet {
-  return { users: new Map(), clients: new Map(), tokens: new Map(), grants: new Map() };
+  return { users: new Map(), clients: new Map(), tokens: new Map(), grants: new Map(), signingKeys: new Map() };
 }
 
 export function changeCount(changes: ChangeSet): number {
@@ -33,6 +34,7 @@ export const keyOf: { [T in TableName]: (record: TableRecords[T]) => string } = 
   clients: (client) => client.clientId,
   tokens: (token) => token.id,
   grants: (grant) => grant.id,
+  signingKeys: (key) => key.kid,
 };
 
 export const recordSchemas: { [T in TableName]: z.ZodType<TableRecords[T]> } = {
@@ -40,6 +42,7 @@ export const recordSchemas: { [T in TableName]: z.ZodType<TableRecords[T]> } = {
   clients: clientRecord as z.ZodType<ClientRecord>,
   tokens: tokenRecord as z.ZodType<TokenRecord>,
   grants: grantRecord as z.ZodType<GrantRecord>,
+  signingKeys: signingKeyRecord as z.ZodType<SigningKeyRecord>,
 };
 
 /** One journal line: `{"seq":N,"put":{"tokens":[...]},"delete":{"tokens":["id"]}}`, empty tables left out. */

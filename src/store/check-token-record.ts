@@ -25,9 +25,17 @@ function isSha256Hex(value: unknown): boolean {
   return true;
 }
 
-const isStringArray = (value: unknown) => Array.isArray(value) && value.every(isString);
+type RequiredField = Exclude<keyof TokenRecord, OptionalField>;
+/** Fields a token has only when it came from a sign-in (records.ts signInFields). */
+type OptionalField = 'authTime' | 'amr' | 'sid';
 
-const fieldChecks: Record<Exclude<keyof TokenRecord, OptionalField>, (value: unknown) => boolean> = {
+const optionalChecks: Record<OptionalField, (value: unknown) => boolean> = {
+  authTime: isEpoch,
+  amr: (value) => Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0),
+  sid: (value) => typeof value === 'string' && value.length > 0,
+};
+
+const fieldChecks: Record<RequiredField, (value: unknown) => boolean> = {
   id: (value) => typeof value === 'string' && value.length > 0,
   digest: isSha256Hex,
   kind: (value) => kinds.has(value),
@@ -41,9 +49,6 @@ const fieldChecks: Record<Exclude<keyof TokenRecord, OptionalField>, (value: unk
   familyId: isStringOrNull,
   usedAt: isEpochOrNull,
 };
-/** Fields a record may leave out (absent means the default). */
-type OptionalField = 'amr';
-const optionalChecks: Record<OptionalField, (value: unknown) => boolean> = { amr: isStringArray };
 const fields = Object.entries(fieldChecks);
 const optionalFields = Object.entries(optionalChecks);
 
@@ -51,13 +56,13 @@ const optionalFields = Object.entries(optionalChecks);
 export function isPlainTokenRecord(value: unknown): value is TokenRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  let expected = fields.length;
+  let optional = 0;
   for (const [field, check] of optionalFields) {
     if (!Object.hasOwn(record, field)) continue;
     if (!check(record[field])) return false;
-    expected++;
+    optional++;
   }
-  if (Object.keys(record).length !== expected) return false;
+  if (Object.keys(record).length !== fields.length + optional) return false;
   for (const [field, check] of fields) {
     if (!Object.hasOwn(record, field) || !check(record[field])) return false;
   }

@@ -95,7 +95,7 @@ export async function readExistingSnapshot(path: string): Promise<LoadedSnapshot
     const data = parseStoreFile(await readAll(handle, identity.size), path);
     state = new StoreState();
     for (const table of tableNames) {
-      for (const record of data[table]) state.insertLoaded(table, record as never, path);
+      for (const record of data[table] ?? []) state.insertLoaded(table, record as never, path);
     }
     return { state, journal: data.journal, identity };
   } finally {
@@ -186,7 +186,7 @@ export class DurableJsonFile implements Adapter<StoreData> {
   async read(): Promise<StoreData> {
     const { state, journal, identity } = await readSnapshot(this.path);
     this.identity = identity;
-    const data: StoreData = { version: 1, users: [], clients: [], tokens: [], grants: [] };
+    const data: StoreData = { version: 1, users: [], clients: [], tokens: [], grants: [], signingKeys: [] };
     if (journal) data.journal = journal;
     for (const table of tableNames) (data as Record<string, unknown>)[table] = [...state.list(table)];
     return data;

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
+import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from './store.js';
 import { purgeExpired } from './purge-expired.js';
 import type { StoreFileOptions } from './store-file.js';
@@ -180,6 +180,13 @@ class FileStore implements FileStoreHandle {
   }
   updateGrant(id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]) {
     return this.#enqueue(ops.updateGrant(id, patch, whenStatus));
+  }
+
+  async listSigningKeys() {
+    return this.#current().list('signingKeys');
+  }
+  addSigningKey(key: SigningKeyRecord, retire: { publishedUntil: number; nowSeconds: number }) {
+    return this.#enqueue(ops.addSigningKey(key, retire));
   }
 
   refresh(): Promise<void> {

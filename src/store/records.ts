@@ -11,7 +11,8 @@ import { z } from 'zod';
 export const userRoles = ['admin', 'user'] as const;
 export const clientRoles = ['client', 'admin'] as const;
 export const tokenKinds = ['app_password', 'access_token', 'refresh_token', 'session'] as const;
-export const grantKinds = ['authorization_code', 'device_code'] as const;
+/** `consent`: a user's remembered approval of a client's scope (oidc/remembered-consent.ts). */
+export const grantKinds = ['authorization_code', 'device_code', 'consent'] as const;
 export const grantStatuses = ['pending', 'approved', 'denied', 'used'] as const;
 
 const epochSeconds = z.number().int().nonnegative();
@@ -37,8 +38,25 @@ export const twoFactorRecord = z.object({
   lastStep: z.number().int().nonnegative(),
 });
 
+/**
+ * How a person signed in, carried from the browser session to the code it approves and to the
+ * refresh tokens issued from it, so every ID token says the same (OIDC Core §2 `auth_time`,
+ * `amr`, `sid`): epoch seconds of the sign-in, the methods used (RFC 8176: `pwd`, `otp`, ...),
+ * and the browser session's id. Absent on credentials that came from no sign-in.
+ */
+const signInFields = {
+  authTime: epochSeconds.optional(),
+  amr: z.array(z.string().min(1)).optional(),
+  sid: z.string().min(1).optional(),
+};
+
 export const userRecord = z.object({
+  /** Stable subject of ID tokens (OIDC Core §2 `sub`); set when the user is added (oidc/subject.ts for older records). */
+  id: z.string().min(1).optional(),
   username: z.string().min(1),
+  /** Display name and e-mail address, for the OIDC `profile` and `email` scopes. */
+  name: z.string().min(1).optional(),
+  email: z.string().min(3).optional(),
   role: z.enum(userRoles),
   webdav: z.boolean(),
   passwordHash: z.string().startsWith('$argon2'),
@@ -63,6 +81,8 @@ export const clientRecord = z.object({
   enabled: z.boolean(),
   /** Exact redirect URIs for the authorization code flow (RFC 6749 §3.1.2). */
   redirectUris: z.array(z.string()).default([]),
+  /** Where RP-initiated logout may send the browser afterwards (OIDC RP-Initiated Logout §3.1); exact match. */
+  postLogoutRedirectUris: z.array(z.string()).optional(),
   createdAt: epochSeconds,
   updatedAt: epochSeconds,
 });
@@ -88,11 +108,8 @@ export const tokenRecord = z.object({
   familyId: z.string().nullable().default(null),
   /** Refresh tokens: when it was exchanged for a new pair (rotation); null while unused. */
   usedAt: epochSeconds.nullable().default(null),
-  /**
-   * How the person signed in when this was issued (RFC 8176 values): `pwd`, plus `otp` and `mfa`
-   * when a second factor was checked; empty when nobody signed in (CLI, client credentials).
-   */
-  amr: z.array(z.string()).optional(),
+  /** Browser sessions and refresh tokens of `openid` grants: how the user signed in. */
+  ...signInFields,
 });
 
 /**
@@ -120,8 +137,25 @@ export const grantRecord = z.object({
   usedAt: epochSeconds.nullable(),
   /** Device grants: last poll of the token endpoint, for slow_down (RFC 8628 §3.5). */
   lastPolledAt: epochSeconds.nullable(),
-  /** How the approving user signed in (RFC 8176, as on tokens); empty while pending. */
-  amr: z.array(z.string()).optional(),
+  /** Authorization codes of `openid` requests: the nonce to echo (OIDC Core §3.1.2.1). */
+  nonce: z.string().optional(),
+  ...signInFields,
+});
+
+/**
+ * A key photogate signs ID tokens with (oidc/signing-keys.ts). The private key is stored only
+ * encrypted (a compact JWE, `dir` + A256GCM) under a secret kept outside the store.
+ */
+export const signingKeyRecord = z.object({
+  kid: z.string().min(1),
+  alg: z.enum(['RS256', 'ES256', 'EdDSA']),
+  /** The public JWK as JSON text. */
+  publicJwk: z.string().min(2),
+  /** The private JWK as JSON text, encrypted: a compact JWE. */
+  privateJwe: z.string().min(1),
+  createdAt: epochSeconds,
+  /** null while it may sign; set when a newer key replaces it: published until every token it signed has expired. */
+  publishedUntil: epochSeconds.nullable(),
 });
 
 /**
@@ -140,6 +174,7 @@ export const storeData = z.object({
   clients: z.array(clientRecord),
   tokens: z.array(tokenRecord),
   grants: z.array(grantRecord).default([]),
+  signingKeys: z.array(signingKeyRecord).default([]),
 });
 
 export type UserRole = (typeof userRoles)[number];
@@ -148,13 +183,16 @@ export type TokenKind = (typeof tokenKinds)[number];
 export type GrantKind = (typeof grantKinds)[number];
 export type GrantStatus = (typeof grantStatuses)[number];
 export type GrantRecord = z.infer<typeof grantRecord>;
+export type SigningKeyRecord = z.infer<typeof signingKeyRecord>;
+export type SignInFields = Pick<TokenRecord, 'authTime' | 'amr' | 'sid'>;
 export type UserRecord = z.infer<typeof userRecord>;
 export type TwoFactorRecord = z.infer<typeof twoFactorRecord>;
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type TokenRecord = z.infer<typeof tokenRecord>;
-export type StoreData = z.infer<typeof storeData>;
+/** `signingKeys` may be left out by a writer (it came later): it is written as an empty table. */
+export type StoreData = Omit<z.infer<typeof storeData>, 'signingKeys'> & { signingKeys?: SigningKeyRecord[] };
 export type SnapshotJournal = z.infer<typeof snapshotJournal>;
 
 export function emptyStoreData(): StoreData {
-  return { version: 1, users: [], clients: [], tokens: [], grants: [] };
+  return { version: 1, users: [], clients: [], tokens: [], grants: [], signingKeys: [] };
 }

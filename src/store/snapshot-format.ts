@@ -14,6 +14,8 @@
  *   …
  *   ],
  *   "grants":[
+ *   ],
+ *   "signingKeys":[
  *   ]}
  *
  * Any JSON store still loads (a hand-edited file, one written by an older photogate): a file that
@@ -26,7 +28,10 @@ import { recordSchemas, tableNames } from './change-set.js';
 import type { SnapshotJournal } from './records.js';
 import { snapshotJournal } from './records.js';
 
-export type SnapshotRecords = { [T in TableName]: readonly TableRecords[T][] };
+/** A table left out (signingKeys, by a writer older than it) is written empty. */
+export type SnapshotRecords = { [T in Exclude<TableName, 'signingKeys'>]: readonly TableRecords[T][] } & {
+  signingKeys?: readonly TableRecords['signingKeys'][];
+};
 
 /** The file's text in slices of at most `recordsPerSlice` records, for a writer that yields between them. */
 export function* snapshotSlices(
@@ -37,7 +42,8 @@ export function* snapshotSlices(
   let text = journal ? `{"version":1,"journal":${JSON.stringify({ id: journal.id, seq: journal.seq })},\n` : '{"version":1,\n';
   for (const [t, table] of tableNames.entries()) {
     text += `"${table}":[\n`;
-    const list = records[table] as readonly unknown[];
+    // A table the data does not have yet (written by code older than the table) is empty.
+    const list = (records[table] ?? []) as readonly unknown[];
     for (let i = 0; i < list.length; i++) {
       text += `${JSON.stringify(list[i])}${i < list.length - 1 ? ',' : ''}\n`;
       if ((i + 1) % recordsPerSlice === 0) {

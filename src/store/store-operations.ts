@@ -7,11 +7,12 @@
  * Records are checked against the file's zod schema before they go in: a bad record written
  * would make the store refuse to load (StoreCorrupt) on the next start.
  */
+import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { StoreConflict, StoreNotFound } from '../errors.js';
 import { keyOf } from './change-set.js';
-import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
-import { clientRecord, grantRecord, tokenRecord, userRecord } from './records.js';
+import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
+import { clientRecord, grantRecord, signingKeyRecord, tokenRecord, userRecord } from './records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, StoreChange, UserPatch } from './store.js';
 import type { StoreDraft } from './store-draft.js';
 import { lower } from './store-state.js';
@@ -26,7 +27,7 @@ export type StoreOperation<T> = (draft: StoreDraft) => OperationOutcome<T>;
 export const addUser =
   (user: UserRecord): StoreOperation<void> =>
   (draft) => {
-    const record = check(userRecord, { ...user, username: user.username.toLowerCase() });
+    const record = check(userRecord, { ...user, id: user.id ?? `u${randomBytes(12).toString('hex')}`, username: user.username.toLowerCase() });
     if (draft.findUser(record.username)) throw new StoreConflict(`user ${record.username} already exists`);
     draft.put('users', record);
     return { result: undefined, changes: [] };
@@ -199,6 +200,19 @@ export const removeExpired =
     return { result: tokens.length + grants.length, changes: tokensRemoved(tokens) };
   };
 
+export const addSigningKey =
+  (key: SigningKeyRecord, retire: { publishedUntil: number; nowSeconds: number }): StoreOperation<void> =>
+  (draft) => {
+    const record = check(signingKeyRecord, key);
+    if (draft.get('signingKeys', record.kid)) throw new StoreConflict(`signing key ${record.kid} already exists`);
+    for (const old of draft.all('signingKeys')) {
+      if (old.publishedUntil !== null && old.publishedUntil <= retire.nowSeconds) draft.delete('signingKeys', old.kid);
+      else if (old.publishedUntil === null) draft.put('signingKeys', { ...old, publishedUntil: retire.publishedUntil });
+    }
+    draft.put('signingKeys', record);
+    return { result: undefined, changes: [] };
+  };
+
 export const addGrant =
   (grant: GrantRecord): StoreOperation<void> =>
   (draft) => {
@@ -276,7 +290,7 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return parsed.data;
 }
 
-const userPatchKeys = ['role', 'webdav', 'passwordHash', 'twoFactor'] as const;
+const userPatchKeys = ['role', 'webdav', 'passwordHash', 'twoFactor', 'name', 'email'] as const;
 const clientPatchKeys = [
   'name',
   'role',
@@ -286,8 +300,9 @@ const clientPatchKeys = [
   'tokenLimit',
   'enabled',
   'redirectUris',
+  'postLogoutRedirectUris',
 ] as const;
-const grantPatchKeys = ['status', 'username', 'scope', 'usedAt', 'lastPolledAt', 'expiresAt', 'amr'] as const;
+const grantPatchKeys = ['status', 'username', 'scope', 'usedAt', 'lastPolledAt', 'expiresAt', 'authTime', 'amr'] as const;
 
 /** Only the fields a patch may change, and only those given. */
 function pick<T extends object>(patch: T, keys: readonly (keyof T)[]): Partial<T> {

@@ -23,7 +23,7 @@ export type { TokenIndex } from './token-table.js';
 type SmallTables = { [T in Exclude<TableName, 'tokens'>]: Map<string, TableRecords[T]> };
 
 export class StoreState {
-  readonly #tables: SmallTables = { users: new Map(), clients: new Map(), grants: new Map() };
+  readonly #tables: SmallTables = { users: new Map(), clients: new Map(), grants: new Map(), signingKeys: new Map() };
   readonly #tokens = new TokenTable();
   readonly #grantIdByDigest = new Map<string, string>();
   readonly #grantIdByUserCode = new Map<string, string>();
@@ -47,7 +47,7 @@ export class StoreState {
     const sizes = [small.size, this.#grantIdByDigest.size, this.#grantIdByUserCode.size];
     this.#set(table, frozen);
     if (small.size === sizes[0]) {
-      const what = { users: 'username', clients: 'client id', tokens: 'token id', grants: 'grant id' }[table];
+      const what = { users: 'username', clients: 'client id', tokens: 'token id', grants: 'grant id', signingKeys: 'key id' }[table];
       throw duplicate(what, keyOf[table](frozen));
     }
     if (table === 'grants') {
@@ -219,7 +219,7 @@ export function announcement(
 export function freezeRecord<T extends TableName>(table: T, record: TableRecords[T]): TableRecords[T] {
   if (Object.isFrozen(record)) return record;
   const writable = record as { username: string | null; redirectUris?: string[] };
-  writable.username = lower(writable.username);
+  if (table !== 'signingKeys') writable.username = lower(writable.username);
   if (table === 'clients') writable.redirectUris = Object.freeze([...(writable.redirectUris ?? [])]) as string[];
   return Object.freeze(record) as TableRecords[T];
 }

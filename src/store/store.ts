@@ -13,13 +13,14 @@
  * - Records returned are frozen snapshots; change them through the write methods only.
  */
 import type { SharedFailures } from '../access/failure-limiter.js';
-import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from './records.js';
+import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
 
-export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor'>>;
+export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor' | 'name' | 'email'>>;
 export type ClientPatch = Partial<
-  Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris'>
+  Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris' | 'postLogoutRedirectUris'>
 >;
-export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt' | 'amr'>>;
+/** `authTime` and `amr`: a device grant is signed in to when it is approved (device-verification-endpoint.ts). */
+export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt' | 'authTime' | 'amr'>>;
 
 /**
  * What changed, so caches can evict exactly what depends on it. Emitted for this process's own
@@ -44,6 +45,7 @@ export interface AddTokenOptions {
 export interface Store {
   findUser(username: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<readonly UserRecord[]>;
+  /** A user without an `id` is given a random one: the stable OIDC subject. */
   addUser(user: UserRecord): Promise<void>;
   updateUser(username: string, patch: UserPatch, nowSeconds: number): Promise<UserRecord>;
   /**
@@ -94,6 +96,15 @@ export interface Store {
    * code is redeemed once however many requests race); otherwise rejects with StoreConflict.
    */
   updateGrant(id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]): Promise<GrantRecord>;
+
+  /** ID token signing keys, oldest first, those past `publishedUntil` included until the next add. */
+  listSigningKeys(): Promise<readonly SigningKeyRecord[]>;
+  /**
+   * Adds a signing key (it becomes the one that signs: the newest) and, in the same write, sets
+   * `publishedUntil` on every older key that had none and removes keys whose `publishedUntil`
+   * is at or before `nowSeconds`.
+   */
+  addSigningKey(key: SigningKeyRecord, retire: { publishedUntil: number; nowSeconds: number }): Promise<void>;
 
   /**
    * Takes in other processes' writes now rather than at the next poll. Called when a credential

@@ -38,10 +38,11 @@ export function parseRawResponse(raw: string): RawResponse {
   return { status, headers, body: headers['transfer-encoding'] === 'chunked' ? dechunk(rawBody) : rawBody, raw };
 }
 
-/** `lines` are header lines (`Name: value`); Host and Connection: close are added. */
+/** `lines` are header lines (`Name: value`); Connection: close is added, and Host unless a line sets it. */
 export function rawRequest(baseUrl: string, requestLine: string, lines: readonly string[] = [], body = ''): Promise<RawResponse> {
   const url = new URL(baseUrl);
-  const head = [requestLine, `Host: ${url.host}`, ...lines, 'Connection: close'].join('\r\n');
+  const host = lines.some((line) => /^host:/i.test(line)) ? [] : [`Host: ${url.host}`];
+  const head = [requestLine, ...host, ...lines, 'Connection: close'].join('\r\n');
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname);
     const chunks: Buffer[] = [];

@@ -50,30 +50,45 @@ t.test('store copy: file to PostgreSQL and back, every user, client and live tok
   await source.addToken(makeToken('t2', { clientId: 'c1', expiresAt: later, familyId: 'f1' }));
   await source.addToken(makeToken('t3', { kind: 'refresh_token', clientId: 'c1', familyId: 'f1', usedAt: 1500, expiresAt: later }));
   await source.addToken(makeToken('old', { expiresAt: 1000 }));
+  // Signing keys: one past its publication (not copied), one retired but still published, the one that signs.
+  const signingKey = (kid: string, createdAt: number) => ({ kid, alg: 'RS256' as const, publicJwk: `{"kty":"RSA","n":"${kid}","e":"AQAB"}`, privateJwe: `${kid}..iv.ct.tag`, createdAt, publishedUntil: null });
+  await source.addSigningKey(signingKey('k-gone', 1000), { publishedUntil: 1000, nowSeconds: 1000 });
+  await source.addSigningKey(signingKey('k-old', 1500), { publishedUntil: 2000, nowSeconds: 1500 });
+  await source.addSigningKey(signingKey('k-new', 1600), { publishedUntil: later, nowSeconds: 1600 });
   const expected = {
     users: await source.listUsers(),
     clients: await source.listClients(),
     tokens: (await source.listTokens()).filter((token) => token.id !== 'old'),
+    signingKeys: (await source.listSigningKeys()).filter((key) => key.kid !== 'k-gone'),
   };
+  t.same(
+    (await source.listSigningKeys()).map((key) => key.kid),
+    ['k-gone', 'k-old', 'k-new'],
+  );
   await source.close();
 
   const url = await server.createDatabase();
   const there = await runCli(['store', 'copy', '--from', file, '--to', url]);
   t.equal(there.code, 0, there.stderr);
-  t.match(there.stdout, 'copied 2 users, 1 clients, 3 tokens (1 expired tokens skipped)');
+  t.match(there.stdout, 'copied 2 users, 1 clients, 3 tokens, 2 signing keys (1 expired tokens skipped)');
   const again = await runCli(['store', 'copy', '--from', file, '--to', url]);
   t.equal(again.code, 1, 'a store that is not empty is refused');
-  t.match(again.stderr, /is not empty \(2 users, 1 clients, 3 tokens\)/);
+  t.match(again.stderr, /is not empty \(2 users, 1 clients, 3 tokens, 2 signing keys\)/);
 
   const back = join(dir, 'back.json');
   const returned = await runCli(['store', 'copy', '--from', url, '--to', back, '--json']);
   t.equal(returned.code, 0, returned.stderr);
-  t.same(JSON.parse(returned.stdout), { copied: { users: 2, clients: 1, tokens: 3 }, found: { users: 2, clients: 1, tokens: 3 }, expiredSkipped: 0 });
+  t.same(JSON.parse(returned.stdout), {
+    copied: { users: 2, clients: 1, tokens: 3, signingKeys: 2 },
+    found: { users: 2, clients: 1, tokens: 3, signingKeys: 2 },
+    expiredSkipped: 0,
+  });
   const copy = await openFileStore({ path: back, clock: systemClock, watch: false });
   t.teardown(() => copy.close());
   t.same(await copy.listUsers(), expected.users, 'every field of every user');
   t.same(await copy.listClients(), expected.clients);
   t.same(await copy.listTokens(), expected.tokens);
+  t.same(await copy.listSigningKeys(), expected.signingKeys, 'the published signing keys, the newest still signing, the retired one published as long');
 
   const usage = await runCli(['store', 'copy', '--from', file]);
   t.equal(usage.code, 2);

@@ -196,6 +196,12 @@ t.test('userinfo claims follow OpenID scopes when the token has them', async (t)
     return res.json();
   };
   t.same(await claims('photos'), { sub: 'carol', preferred_username: 'carol', name: 'carol', role: 'admin' }, 'photogate scopes: every claim');
-  t.same(await claims('openid photos'), { sub: 'carol' }, 'openid without profile: sub only');
-  t.same(await claims('openid profile'), { sub: 'carol', preferred_username: 'carol', name: 'carol', role: 'admin' }, 'openid profile');
+  // OIDC Core §5.3: with openid, `sub` is the stable subject of the ID tokens, not the username.
+  const sub = (await gw.store.findUser('carol'))?.id;
+  t.match(sub, /^u[0-9a-f]{24}$/, 'users get a stable id');
+  t.same(await claims('openid photos'), { sub }, 'openid without profile: sub only');
+  t.same(await claims('openid profile'), { sub, preferred_username: 'carol', name: 'carol' }, 'openid profile');
+  await gw.store.updateUser('carol', { name: 'Carol Example', email: 'carol@example.org' }, 1);
+  t.same(await claims('openid profile email'), { sub, preferred_username: 'carol', name: 'Carol Example', email: 'carol@example.org', email_verified: false }, 'openid profile email');
+  t.same(await claims('openid email photos'), { sub, email: 'carol@example.org', email_verified: false }, 'openid email');
 });

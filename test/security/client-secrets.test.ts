@@ -251,8 +251,8 @@ t.test('refusals are counted in the metrics and the log like password refusals',
   t.same(statuses, [401, 401, 429, 429, 429]);
 
   const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
-  t.match(metrics, /photogate_requests_total\{kind="endpoint",status="401"\} 2\b/, 'two 401s counted');
-  t.match(metrics, /photogate_requests_total\{kind="endpoint",status="429"\} 3\b/, 'three 429s counted');
+  t.match(metrics, /photogate_requests_total\{kind="endpoint",resource="\/api\/v1\/oauth\/token",status="401"\} 2\b/, 'two 401s counted');
+  t.match(metrics, /photogate_requests_total\{kind="endpoint",resource="\/api\/v1\/oauth\/token",status="429"\} 3\b/, 'three 429s counted');
 
   const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   const requestLines = entries.filter((e) => e.msg === 'request' && e.path === '/api/v1/oauth/token');

@@ -9,12 +9,16 @@ import { InvalidGrant, InvalidRequest, StoreConflict } from '../../errors.js';
 import type { GrantRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { pkceS256 } from '../authorization-codes.js';
+import { signInFieldsOf } from '../../credentials/issue-credential.js';
+import type { IssueIdToken } from '../../oidc/id-tokens.js';
 import { issueTokenPair } from '../issue-token-pair.js';
 import type { Grant } from './grant.js';
 
 export interface TokenLifetimes {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** OIDC: adds an ID token to responses whose scope holds `openid`. */
+  issueIdToken?: IssueIdToken | undefined;
 }
 
 /** How long a redeemed code is remembered, so that a replay can still revoke what it issued. */
@@ -58,7 +62,8 @@ export function authorizationCodeGrant(store: Store, clock: Clock, lifetimes: To
         scope: grant.scope,
         familyId: grant.id,
         grantType: 'authorization_code',
-        ...(grant.amr === undefined ? {} : { amr: grant.amr }),
+        signIn: signInFieldsOf(grant),
+        nonce: grant.nonce,
         ...lifetimes,
       });
     },

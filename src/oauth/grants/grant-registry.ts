@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/schema.js';
+import type { IssueIdToken } from '../../oidc/id-tokens.js';
 import type { Store } from '../../store/store.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
@@ -11,10 +12,17 @@ import { deviceCodeGrant } from './device-code.js';
 import type { Grant } from './grant.js';
 import { refreshTokenGrant } from './refresh-token.js';
 
-export function createGrantRegistry(config: Config, store: Store, clock: Clock, extra: readonly Grant[] = []): ReadonlyMap<string, Grant> {
+export function createGrantRegistry(
+  config: Config,
+  store: Store,
+  clock: Clock,
+  extra: readonly Grant[] = [],
+  issueIdToken?: IssueIdToken,
+): ReadonlyMap<string, Grant> {
   const lifetimes = {
     accessTokenTtlSeconds: config.oauth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.oauth.refreshTokenTtlSeconds,
+    issueIdToken,
   };
   const grants: Grant[] = [
     authorizationCodeGrant(store, clock, lifetimes),

@@ -16,6 +16,8 @@ export interface TokenResponse {
   expires_in?: number;
   refresh_token?: string;
   scope: string;
+  /** OIDC Core §3.1.3.3: when the scope holds `openid`. */
+  id_token?: string;
 }
 
 /** One grant type of the token endpoint; the registry of these is what discovery advertises. */

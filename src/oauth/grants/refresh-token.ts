@@ -8,9 +8,10 @@ import { normalizeScope } from '../../access/normalize-scope.js';
 import { isScopeSubset, parseScopeGrant } from '../../access/scope-grant.js';
 import { type Clock, nowSeconds } from '../../clock.js';
 import { digestSecret } from '../../credentials/secrets.js';
-import { InvalidGrant, InvalidRequest, InvalidScope, StoreConflict } from '../../errors.js';
+import { InvalidGrant, InvalidRequest, InvalidScope, StoreConflict, RefreshTokenReused } from '../../errors.js';
 import type { TokenRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
+import { signInFieldsOf } from '../../credentials/issue-credential.js';
 import { issueTokenPair } from '../issue-token-pair.js';
 import type { TokenLifetimes } from './authorization-code.js';
 import type { Grant } from './grant.js';
@@ -32,7 +33,7 @@ export function refreshTokenGrant(store: Store, clock: Clock, lifetimes: TokenLi
     }
     if (now - usedAt <= lifetimes.graceSeconds) return;
     if (token.familyId !== null) await store.removeTokenFamily(token.familyId);
-    throw invalid('refresh token reused after rotation: its family was revoked');
+    throw new RefreshTokenReused(token, { description: 'The refresh token is invalid, expired or revoked.', detail: 'refresh token reused after rotation: its family was revoked' });
   }
 
   return {
@@ -61,7 +62,7 @@ export function refreshTokenGrant(store: Store, clock: Clock, lifetimes: TokenLi
         scope,
         familyId: token.familyId ?? token.id,
         grantType: 'refresh_token',
-        ...(token.amr === undefined ? {} : { amr: token.amr }),
+        signIn: signInFieldsOf(token),
         ...lifetimes,
       });
     },

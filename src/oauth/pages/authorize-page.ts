@@ -27,6 +27,8 @@ export interface AuthorizePageOptions {
   csrfToken: string;
   /** Shown again after a failed login. */
   username?: string;
+  /** A browser session is signed in as this user: the page asks for consent only. */
+  signedInAs?: string;
   error?: string;
 }
 
@@ -38,18 +40,21 @@ export function renderAuthorizePage(options: AuthorizePageOptions): string {
     if (formFields.has(name)) throw new TypeError(`hidden field ${name} clashes with a form field`);
     return html`<input type="hidden" name="${name}" value="${value}">\n`;
   });
+  const credentials = options.signedInAs === undefined
+    ? html`<label for="username">Username</label>
+<input id="username" name="username" type="text" value="${options.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="code">Code from your authenticator app <small>(only with two-factor sign-in)</small></label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false">`
+    : html`<p>Signed in as <strong>${options.signedInAs}</strong>.</p>`;
   const body = html`<h1>Sign in to allow access</h1>
 <p><strong>${options.clientName}</strong> asks for access to your account:</p>
 ${renderScopeList(options.scopes)}
 ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 <form method="post" action="${options.action}">
 ${hidden}<input type="hidden" name="csrf_token" value="${options.csrfToken}">
-<label for="username">Username</label>
-<input id="username" name="username" type="text" value="${options.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<label for="code">Code from your authenticator app <small>(only with two-factor sign-in)</small></label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false">
+${credentials}
 <div class="buttons">
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny" formnovalidate>Deny</button>

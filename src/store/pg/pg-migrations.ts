@@ -77,6 +77,17 @@ CREATE UNLOGGED TABLE photogate_failure_buckets (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'OpenID Connect signing keys',
+    sql: `
+CREATE TABLE photogate_signing_keys (
+  kid text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  doc jsonb NOT NULL
+);
+`,
+  },
 ];
 
 /** Any constant: the key of the advisory lock migrations run under. */

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { TableName, TableRecords } from '../change-set.js';
-import type { ClientRecord, GrantRecord, GrantStatus, TokenRecord, UserRecord } from '../records.js';
+import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from '../records.js';
 import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from '../store.js';
 import type { StoreDraft } from '../store-draft.js';
 import type { StoreOperation } from '../store-operations.js';
@@ -261,6 +261,21 @@ class PgStore implements PgStoreHandle {
   }
   updateGrant(id: string, patch: GrantPatch, whenStatus: readonly GrantStatus[]) {
     return this.#write((l) => l.rows('grants', 'id = $1', [id]), ops.updateGrant(id, patch, whenStatus));
+  }
+
+  listSigningKeys() {
+    return this.#list('signingKeys');
+  }
+  /**
+   * One transaction over every key, under a lock of its own: two replicas rotating at once (the
+   * first start of both) add one key after the other, so the first is retired, never left
+   * signing beside the second.
+   */
+  addSigningKey(key: SigningKeyRecord, retire: { publishedUntil: number; nowSeconds: number }) {
+    return this.#write(async (l) => {
+      await l.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['signing-keys']);
+      await l.rows('signingKeys', 'true', []);
+    }, ops.addSigningKey(key, retire));
   }
 
   /** Reads always go to PostgreSQL: nothing to take in. */

@@ -47,6 +47,7 @@ export const pgTables: { [T in TableName]: TableSpec<T> } = {
       expires_at: grant.expiresAt,
     }),
   },
+  signingKeys: { table: 'photogate_signing_keys', key: 'kid', columns: (key) => ({ kid: key.kid }) },
 };
 
 /** A stored document as a frozen record; defaults of fields added since it was written apply. */

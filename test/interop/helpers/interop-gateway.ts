@@ -29,6 +29,10 @@ export interface InteropGatewayOptions {
   dir: string;
   /** `webdav-root`: one rule, every path is WebDAV (a plain WebDAV upstream); `builtin`: PhotoPrism's rules. */
   routes: 'webdav-root' | 'builtin';
+  /** More top-level YAML, appended as is (keys other than upstream, store, routes, log). */
+  extraYaml?: string;
+  /** More route rules, as YAML list items indented for `rules:` (builtin routes only). */
+  extraRules?: string;
 }
 
 export async function startInteropGateway(t: Test, options: InteropGatewayOptions): Promise<InteropGateway> {
@@ -36,10 +40,10 @@ export async function startInteropGateway(t: Test, options: InteropGatewayOption
   const routes =
     options.routes === 'webdav-root'
       ? 'routes:\n  builtin: false\n  rules:\n    - path: /\n      scope: webdav\n'
-      : 'routes:\n  builtin: true\n';
+      : `routes:\n  builtin: true\n${options.extraRules ? `  rules:\n${options.extraRules}` : ''}`;
   await writeFile(
     configFile,
-    `upstream:\n  url: ${options.upstream}\nstore:\n  path: ${join(options.dir, 'store.json')}\n${routes}log:\n  level: warn\n`,
+    `upstream:\n  url: ${options.upstream}\nstore:\n  path: ${join(options.dir, 'store.json')}\n${routes}log:\n  level: warn\n${options.extraYaml ?? ''}`,
   );
   const gateway = await startGatewayProcess(t, ['--config', configFile], { PHOTOGATE_ADMIN_PASSWORD: 'interop-admin-password' });
 

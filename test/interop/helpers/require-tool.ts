@@ -20,6 +20,10 @@ export const tools = {
   prometheus: { command: 'prometheus', versionArgs: ['--version'], debianPackage: 'prometheus' },
   curl: { command: 'curl', versionArgs: ['--version'], debianPackage: 'curl' },
   bash: { command: 'bash', versionArgs: ['--version'], debianPackage: 'bash' },
+  nginx: { command: '/usr/sbin/nginx', versionArgs: ['-v'], debianPackage: 'nginx' },
+  caddy: { command: 'caddy', versionArgs: ['version'], debianPackage: 'caddy' },
+  // An Apache module, not a program: dpkg says whether it is installed (exit 1 when not).
+  modAuthOpenidc: { command: 'dpkg-query', versionArgs: ['-W', '-f=mod_auth_openidc ${Version}\n', 'libapache2-mod-auth-openidc'], debianPackage: 'libapache2-mod-auth-openidc' },
 } as const satisfies Record<string, Tool>;
 
 /** Resolves to the tool's first version line; rejects naming the package when it cannot run. */

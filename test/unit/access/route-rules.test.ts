@@ -75,3 +75,31 @@ for (const c of withParameters) {
     t.equal(rule === undefined ? undefined : rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind, c.expected);
   });
 }
+
+t.test('a rule naming a host decides that host alone', async (t) => {
+  const hosts = createRouteTable(defaultRouteRules, [
+    { path: '/', scope: 'grafana', host: 'grafana.example' },
+    { path: '/admin', scope: 'grafana-admin', host: 'grafana.example' },
+    { path: '/', scope: 'wiki', host: 'wiki.example:8443' },
+  ]);
+  const rows: { name: string; host: string | undefined; path: string; expected: string | undefined }[] = [
+    { name: 'its own rule', host: 'grafana.example', path: '/d/x', expected: 'grafana' },
+    { name: 'most specific within the host', host: 'grafana.example', path: '/admin/users', expected: 'grafana-admin' },
+    { name: 'case-insensitive, port ignored when the rule names none', host: 'GRAFANA.example:3000', path: '/d/x', expected: 'grafana' },
+    { name: "another host's rules never apply", host: 'grafana.example', path: '/api/v1/photos', expected: 'grafana' },
+    { name: 'a rule naming a port needs it', host: 'wiki.example:8443', path: '/x', expected: 'wiki' },
+    { name: 'the same name on another port: the rules without a host', host: 'wiki.example', path: '/x', expected: undefined },
+    { name: 'an unknown host: the rules without a host', host: 'photos.example', path: '/api/v1/photos', expected: 'photos' },
+    { name: 'no host: the rules without a host', host: undefined, path: '/api/v1/photos', expected: 'photos' },
+    { name: 'IPv6 literal with a port', host: '[::1]:8080', path: '/api/v1/photos', expected: 'photos' },
+  ];
+  for (const row of rows) {
+    const rule = hosts.match('GET', row.path, row.host);
+    t.equal(rule === undefined ? undefined : rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind, row.expected, row.name);
+  }
+  t.ok(hosts.resources.has('grafana'), "a host's resources are resources too");
+  // Issue 12 within a host's rules: parameters that change which of that host's rules decides are refused.
+  t.throws(() => hosts.match('GET', '/admin;x/users', 'grafana.example'), { code: 'invalid_request', status: 400 }, 'a host rule reached by ; parameters');
+  t.equal(hosts.match('GET', '/admin/users;v=2', 'grafana.example')?.path, '/admin', 'parameters that keep the host rule pass');
+  t.throws(() => hosts.match('GET', '/api/v1/users;x/u1', 'photos.example'), { code: 'invalid_request', status: 400 }, 'the rules without a host, for an unknown host');
+});

@@ -16,6 +16,7 @@ const sample: StoreData = {
   clients: [makeClient('c1')],
   tokens: [makeToken('t1')],
   grants: [makeGrant('g1')],
+  signingKeys: [],
 };
 
 t.test('a missing file becomes a new empty store, 0600 in a new 0700 directory', async (t) => {
@@ -45,7 +46,7 @@ t.test('write then read round-trips, replaces a 0644 file with a 0600 one, leave
   t.equal(await mode(path), 0o600);
   t.same(await readdir(dir), ['store.json']);
   t.same(await new DurableJsonFile(path).read(), sample);
-  t.same(Object.keys(JSON.parse(await readFile(path, 'utf8'))), ['version', 'users', 'clients', 'tokens', 'grants']);
+  t.same(Object.keys(JSON.parse(await readFile(path, 'utf8'))), ['version', 'users', 'clients', 'tokens', 'grants', 'signingKeys']);
 });
 
 t.test('each write makes a new inode and records its identity', async (t) => {
@@ -76,6 +77,8 @@ t.test('the file is written one record per line, naming its journal first', asyn
     '],',
     '"grants":[',
     JSON.stringify(sample.grants[0]),
+    '],',
+    '"signingKeys":[',
     ']}',
     '',
   ]);

@@ -27,7 +27,7 @@ async function emptied(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('TRUNCATE photogate_users, photogate_clients, photogate_tokens, photogate_grants RESTART IDENTITY');
+    await client.query('TRUNCATE photogate_users, photogate_clients, photogate_tokens, photogate_grants, photogate_signing_keys RESTART IDENTITY');
   } finally {
     await client.end();
   }
@@ -38,7 +38,7 @@ async function dump(url: string): Promise<unknown> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = ['photogate_users', 'photogate_clients', 'photogate_tokens', 'photogate_grants'];
+    const tables = ['photogate_users', 'photogate_clients', 'photogate_tokens', 'photogate_grants', 'photogate_signing_keys'];
     return await Promise.all(tables.map(async (table) => (await client.query(`SELECT * FROM ${table} ORDER BY seq`)).rows));
   } finally {
     await client.end();

@@ -3,10 +3,15 @@
  * store in both its write modes (file-store.test.ts) and PostgreSQL (pg-store.test.ts). A case
  * that holds for one store only belongs in that store's own test file, not here.
  */
+import { randomBytes } from 'node:crypto';
+import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
 import type { Test } from 'tap';
 import { StoreConflict, StoreNotFound } from '../../../src/errors.js';
+import { createSigningKeys, type SigningAlg } from '../../../src/oidc/signing-keys.js';
+import type { SigningKeyRecord } from '../../../src/store/records.js';
 import type { GrantPatch, Store, StoreChange } from '../../../src/store/store.js';
 import { digestOf, makeClient, makeGrant, makeToken, makeUser } from '../../fixtures/store/records.js';
+import { manualClock } from '../../helpers/manual-clock.js';
 
 export interface OpenedStore {
   store: Store;
@@ -582,5 +587,174 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     }
     const ids = (await store.listTokens()).map((token) => token.id).sort();
     t.same(ids, ['sesscc000003', 'sessrefresh01'], 'the refresh token of the code flow survives; only the newest client_credentials token is kept');
+  });
+
+  // Issue 15: OpenID Connect's records and fields.
+
+  t.test('users: a stable id is given when none is set and kept; name and email are stored and patched', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    await store.addUser(makeUser('alice', { name: 'Alice Liddell', email: 'alice@example.org' }));
+    await store.addUser(makeUser('bob', { id: 'u-bob-given' }));
+    const alice = await store.findUser('alice');
+    t.match(alice, { name: 'Alice Liddell', email: 'alice@example.org' });
+    t.match(alice?.id, /^u[0-9a-f]{24}$/, 'a random id when the user had none');
+    t.equal((await store.findUser('bob'))?.id, 'u-bob-given', 'a given id is kept');
+    const updated = await store.updateUser('alice', { name: 'Alice L.', email: 'al@example.org' }, 2000);
+    t.match(updated, { id: alice?.id, name: 'Alice L.', email: 'al@example.org', updatedAt: 2000 });
+    t.same(changes, [], 'name and email are nothing a credential cache holds');
+    t.same(await (await reopen()).findUser('alice'), updated, 'all of it survives a restart');
+  });
+
+  t.test('clients: post-logout redirect URIs are stored, replaced by an update, and absent when never set', async (t) => {
+    const { store, reopen } = await open(t);
+    await store.addClient(makeClient('c1', { postLogoutRedirectUris: ['https://a.example/bye'] }));
+    await store.addClient(makeClient('c2'));
+    t.same((await store.findClient('c1'))?.postLogoutRedirectUris, ['https://a.example/bye']);
+    t.equal((await store.findClient('c2'))?.postLogoutRedirectUris, undefined);
+    const updated = await store.updateClient('c1', { postLogoutRedirectUris: ['https://b.example/bye', 'com.example.app:/bye'] }, 3000);
+    t.same(updated.postLogoutRedirectUris, ['https://b.example/bye', 'com.example.app:/bye']);
+    t.same(await (await reopen()).findClient('c1'), updated);
+  });
+
+  t.test('tokens and grants carry how the user signed in, and a code its nonce', async (t) => {
+    const { store, reopen } = await open(t);
+    const signIn = { authTime: 1500, amr: ['pwd', 'otp'], sid: 'sid-1' };
+    const token = makeToken('t1', { kind: 'refresh_token', grantType: 'authorization_code', familyId: 't1', ...signIn });
+    const grant = makeGrant('g1', { nonce: 'n-0S6_WzA2Mj', ...signIn });
+    await store.addToken(token);
+    await store.addGrant(grant);
+    t.same(await store.findToken('t1'), token);
+    t.same(await store.findGrantByDigest(grant.digest), grant);
+    const used = await store.updateGrant('g1', { status: 'used', usedAt: 1501 }, ['approved']);
+    t.match(used, { nonce: 'n-0S6_WzA2Mj', ...signIn, status: 'used' }, 'an update keeps them');
+    const again = await reopen();
+    t.same(await again.findToken('t1'), token);
+    t.same(await again.findGrantByDigest(grant.digest), used);
+  });
+
+  t.test('consent grants: added, found by digest, updated, removed with their user and client', async (t) => {
+    const { store } = await open(t);
+    await store.addUser(makeUser('alice'));
+    await store.addUser(makeUser('bob'));
+    await store.addClient(makeClient('c1'));
+    const consent = (id: string, username: string) =>
+      makeGrant(id, { kind: 'consent', username, scope: 'openid profile', redirectUri: null, expiresAt: 99_999 });
+    await store.addGrant(consent('ca', 'alice'));
+    await store.addGrant(consent('cb', 'bob'));
+    t.equal((await store.findGrantByDigest(makeGrant('ca').digest))?.kind, 'consent');
+    const denied = await store.updateGrant('ca', { status: 'denied' }, ['approved']);
+    t.equal(denied.status, 'denied');
+    await t.rejects(store.updateGrant('ca', { status: 'denied' }, ['approved']), StoreConflict);
+    t.equal(await store.removeExpiredTokens(2000), 0, 'not expired: kept');
+    await store.removeUser('alice');
+    t.same(await grantsLeft(store, ['ca', 'cb']), ['cb'], "a user's consents go with the user");
+    await store.removeClient('c1');
+    t.same(await grantsLeft(store, ['ca', 'cb']), [], "a client's consents go with the client");
+  });
+
+  const key = (kid: string, overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+    kid,
+    alg: 'RS256',
+    publicJwk: JSON.stringify({ kty: 'RSA', n: kid, e: 'AQAB' }),
+    privateJwe: `${kid}..iv.ciphertext.tag`,
+    createdAt: 1000,
+    publishedUntil: null,
+    ...overrides,
+  });
+
+  t.test('signing keys: an add retires the keys that signed and drops those past their publication, in one write', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    t.same(await store.listSigningKeys(), []);
+    await store.addSigningKey(key('k1'), { publishedUntil: 5000, nowSeconds: 1000 });
+    t.same(await store.listSigningKeys(), [key('k1')]);
+    await store.addSigningKey(key('k2', { createdAt: 2000 }), { publishedUntil: 6000, nowSeconds: 2000 });
+    t.same(
+      (await store.listSigningKeys()).map((k) => [k.kid, k.publishedUntil]),
+      [
+        ['k1', 6000],
+        ['k2', null],
+      ],
+      'the old key stays published until its tokens expire; the new one signs',
+    );
+    await store.addSigningKey(key('k3', { createdAt: 6000 }), { publishedUntil: 9000, nowSeconds: 6000 });
+    const keys = await store.listSigningKeys();
+    t.same(
+      keys.map((k) => [k.kid, k.publishedUntil]),
+      [
+        ['k2', 9000],
+        ['k3', null],
+      ],
+      'a key whose publication has ended is removed by the next add',
+    );
+    t.ok(keys.every((k) => Object.isFrozen(k)));
+    t.same(await (await reopen()).listSigningKeys(), keys, 'all of it survives a restart');
+    t.same(changes, [], 'keys are read from the store each time: nothing to announce to caches');
+  });
+
+  const refusedKeys: { name: string; act: (s: Store) => Promise<unknown>; error: new (...args: never[]) => Error }[] = [
+    { name: 'a kid that exists', act: (s) => s.addSigningKey(key('k1', { createdAt: 3000 }), { publishedUntil: 9000, nowSeconds: 3000 }), error: StoreConflict },
+    { name: 'a key that breaks the schema', act: (s) => s.addSigningKey(key('k9', { alg: 'HS256' as 'RS256' }), { publishedUntil: 9000, nowSeconds: 3000 }), error: TypeError },
+  ];
+  for (const { name, act, error } of refusedKeys) {
+    t.test(`signing keys refused: ${name}; nothing changes`, async (t) => {
+      const { store, fingerprint } = await open(t);
+      await store.addSigningKey(key('k1'), { publishedUntil: 5000, nowSeconds: 1000 });
+      const before = await fingerprint();
+      await t.rejects(act(store), error);
+      t.same(await fingerprint(), before);
+      t.same(await store.listSigningKeys(), [key('k1')], 'the signing key was not retired');
+    });
+  }
+
+  t.test('signing keys: two adds at once leave one key signing, the other retired', async (t) => {
+    const { store } = await open(t);
+    await Promise.all([
+      store.addSigningKey(key('ka'), { publishedUntil: 5000, nowSeconds: 1000 }),
+      store.addSigningKey(key('kb'), { publishedUntil: 5000, nowSeconds: 1000 }),
+    ]);
+    const keys = await store.listSigningKeys();
+    t.equal(keys.length, 2);
+    t.equal(keys.filter((k) => k.publishedUntil === null).length, 1, 'exactly one signs');
+  });
+
+  t.test('signing keys on this store (createSigningKeys): made once, stored encrypted, rotated, dropped', async (t) => {
+    const { store, reopen } = await open(t);
+    const clock = manualClock();
+    const secret = randomBytes(32);
+    const keysOf = (alg: SigningAlg, bytes: Uint8Array = secret) =>
+      createSigningKeys({ store, clock, alg, secret: async () => bytes, idTokenTtlSeconds: 3600 });
+    const keys = keysOf('RS256');
+
+    const [a, b] = await Promise.all([keys.current(), keys.current()]);
+    t.equal(a.kid, b.kid, 'requests at once share one new key');
+    const [record, ...others] = await store.listSigningKeys();
+    t.equal(others.length, 0);
+    t.match(record?.privateJwe, /^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/, 'a compact JWE with direct encryption (empty encrypted key)');
+    t.notMatch(JSON.stringify(record), /"d":|"p":|"q":/, 'no private key material in clear');
+
+    const jws = await new CompactSign(new TextEncoder().encode('x')).setProtectedHeader({ alg: 'RS256', kid: a.kid }).sign(a.key);
+    const published = (await keys.jwks()).keys[0] as JWK;
+    t.ok(await compactVerify(jws, await importJWK(published, 'RS256')), 'the published key verifies what the private key signs');
+
+    clock.advance(1000_000);
+    const second = await keys.rotate();
+    const now = Math.floor(clock.nowMs() / 1000);
+    t.equal((await keys.current()).kid, second.kid, 'the new key signs');
+    t.same((await keys.jwks()).keys.map((k) => k.kid).sort(), [a.kid, second.kid].sort(), 'both are published');
+    t.equal((await store.listSigningKeys()).find((k) => k.kid === a.kid)?.publishedUntil, now + 3600 + 60);
+
+    clock.advance((3600 + 61) * 1000);
+    t.same((await keys.jwks()).keys.map((k) => k.kid), [second.kid], 'past its last token, the old key is no longer published');
+    const third = await keys.rotate();
+    t.same((await store.listSigningKeys()).map((k) => k.kid).sort(), [second.kid, third.kid].sort(), 'and the next rotation removes it');
+
+    const es = await keysOf('ES256').current();
+    t.equal(es.alg, 'ES256', 'a change of oidc.signingAlg rotates to a key of that kind');
+    t.same(
+      (await (await reopen()).listSigningKeys()).map((k) => k.kid).sort(),
+      (await store.listSigningKeys()).map((k) => k.kid).sort(),
+      'all of it is stored',
+    );
+    await t.rejects(keysOf('ES256', new Uint8Array(32)).current(), /needs the same file/, 'another secret cannot decrypt the stored keys, and says what to do');
   });
 }
