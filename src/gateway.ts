@@ -142,7 +142,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         firstMessageTimeoutMs: config.limits.webSocketSessionTimeoutMs,
       })
     : undefined;
-  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor });
+  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
   const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
   const accountCounter = metrics.requestsFor('endpoint', accountApiPath);

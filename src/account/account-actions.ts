@@ -18,6 +18,7 @@ import { InvalidGrant, InvalidRequest, InvalidToken } from '../errors.js';
 import type { TokenRecord, UserRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { PasscodeView, TwoFactor } from '../two-factor/two-factor.js';
+import type { Audit } from '../audit/audit.js';
 
 export const minPasswordLength = 8;
 
@@ -28,6 +29,8 @@ export interface AccountActionsDeps {
   /** Password checks behind the failure limiter. */
   authenticate: AuthenticateFrom;
   twoFactor: TwoFactor;
+  /** The audit trail: password and two-factor changes (audit/audit.ts). */
+  audit: Audit;
 }
 
 export interface AccountActions {
@@ -37,7 +40,7 @@ export interface AccountActions {
   setUpTwoFactor(username: string, password: string, address: string): Promise<PasscodeView>;
   /** Undefined when the code is wrong or was used already. */
   confirmTwoFactor(username: string, code: string): Promise<PasscodeView | undefined>;
-  activateTwoFactor(username: string): Promise<PasscodeView>;
+  activateTwoFactor(username: string, address: string): Promise<PasscodeView>;
   deactivateTwoFactor(username: string, password: string, address: string): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       }
       await checkPassword(username, oldPassword, address);
       await store.updateUser(username, { passwordHash: await deps.hasher.hash(newPassword) }, nowSeconds(clock));
+      deps.audit.record({ event: 'password_changed', outcome: 'success', username, address, via: 'account API' });
       const others = (await store.listTokens()).filter((t) => t.kind === 'session' && t.username === username && t.id !== keepTokenId);
       for (const token of others) await store.removeToken(token.id);
     },
@@ -90,13 +94,16 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       return twoFactor.confirm(await requireUser(username), code);
     },
 
-    async activateTwoFactor(username) {
-      return twoFactor.activate(await requireUser(username));
+    async activateTwoFactor(username, address) {
+      const view = await twoFactor.activate(await requireUser(username));
+      deps.audit.record({ event: 'two_factor_changed', outcome: 'success', username, action: 'enabled', address, via: 'account API' });
+      return view;
     },
 
     async deactivateTwoFactor(username, password, address) {
       await checkPassword(username, password, address);
       await twoFactor.deactivate(await requireUser(username));
+      deps.audit.record({ event: 'two_factor_changed', outcome: 'success', username, action: 'disabled', address, via: 'account API' });
     },
   };
 }

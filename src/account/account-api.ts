@@ -110,7 +110,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
     'passcode/activate': {
       POST: async (call) => {
         requireType(await body(call));
-        ok(call, await actions.activateTwoFactor(call.username));
+        ok(call, await actions.activateTwoFactor(call.username, call.address));
       },
     },
     'passcode/deactivate': {

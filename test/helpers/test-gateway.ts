@@ -12,6 +12,7 @@ import { createPasswordHasher, type PasswordHasher } from '../../src/credentials
 import { issueCredential } from '../../src/credentials/issue-credential.js';
 import { digestSecret, generateClientId, generateClientSecret } from '../../src/credentials/secrets.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { Audit } from '../../src/audit/audit.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { openFileStore } from '../../src/store/file-store.js';
 import type { ClientRecord, TokenRecord, UserRole } from '../../src/store/records.js';
@@ -46,7 +47,7 @@ export interface TestGateway extends RunningServer {
 
 export async function startTestGateway(
   t: Test,
-  options: { upstream: string; config?: DeepPartial<Config>; clock?: Clock; dir?: string; hasher?: PasswordHasher; logger?: Logger },
+  options: { upstream: string; config?: DeepPartial<Config>; clock?: Clock; dir?: string; hasher?: PasswordHasher; logger?: Logger; audit?: Audit },
 ): Promise<TestGateway> {
   const dir = options.dir ?? t.testdir();
   const storePath = join(dir, 'store.json');
@@ -54,7 +55,7 @@ export async function startTestGateway(
   const base = loadConfig({ env: {}, overrides: { listen: '127.0.0.1:0', upstream: options.upstream, store: storePath } }).config;
   const config = merge(structuredClone(base), { log: { level: 'silent' }, ...options.config }) as Config;
   const store = await openFileStore({ path: storePath, clock, reloadIntervalMs: 100 });
-  const running = await startServer(config, { store, clock, hasher: options.hasher ?? testHasher, logger: options.logger ?? createLogger(config.log.level) });
+  const running = await startServer(config, { store, clock, hasher: options.hasher ?? testHasher, logger: options.logger ?? createLogger(config.log.level), ...(options.audit && { audit: options.audit }) });
   t.teardown(async () => {
     await running.close();
     await store.close();

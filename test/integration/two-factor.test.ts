@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import t, { type Test } from 'tap';
+import type { AuditEvent } from '../../src/audit/audit.js';
 import { digestSecret } from '../../src/credentials/secrets.js';
 import { totpCode } from '../../src/two-factor/totp.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
@@ -211,4 +212,24 @@ t.test('the authorize page takes the code; the grant records it', async (t) => {
   const code = new URL(String(ok.headers.get('location'))).searchParams.get('code') ?? '';
   const grant = await gw.store.findGrantByDigest(digestSecret(code));
   t.same(grant?.amr, ['pwd', 'otp', 'mfa'], 'for an ID token\'s amr (OIDC)');
+});
+
+t.test('turning two-factor on and off through the account API is in the audit trail', async (t) => {
+  const events: AuditEvent[] = [];
+  const clock = manualClock(Date.UTC(2026, 0, 1));
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock, audit: { record: (event) => events.push(event) } });
+  await gw.addUser('alice', 'correct horse', { role: 'user' });
+  const token = String((await session(gw, { username: 'alice', password: 'correct horse' })).json.access_token);
+  const auth = { 'x-auth-token': token };
+  const secret = String((await post(`${gw.url}/api/v1/users/alice/passcode`, { type: 'totp', password: 'correct horse' }, auth)).json.Secret);
+  await post(`${gw.url}/api/v1/users/alice/passcode/confirm`, { type: 'totp', code: totpCode(secret, clock.nowMs()) }, auth);
+  t.equal((await post(`${gw.url}/api/v1/users/alice/passcode/activate`, { type: 'totp' }, auth)).status, 200);
+  t.equal((await post(`${gw.url}/api/v1/users/alice/passcode/deactivate`, { type: 'totp', password: 'correct horse' }, auth)).status, 200);
+  const changes = events.filter((e) => e.event === 'two_factor_changed');
+  t.match(changes, [
+    { outcome: 'success', username: 'alice', action: 'enabled', address: '127.0.0.1' },
+    { outcome: 'success', username: 'alice', action: 'disabled', address: '127.0.0.1' },
+  ]);
+  t.notOk(JSON.stringify(events).includes(secret), 'never the secret');
 });
