@@ -18,6 +18,10 @@ export class GatewayError extends Error {
   /** For the log only; never sent. */
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
+  /** A numeric `code` for the body, where PhotoPrism's web UI reads one (32: passcode required). */
+  readonly bodyCode: number | undefined = undefined;
+  /** How a 5xx is logged; default `error`. */
+  readonly logLevel: 'error' | 'warn' | undefined = undefined;
 
   constructor(status: number, code: string, options: GatewayErrorOptions = {}) {
     super(options.description ?? code, { cause: options.cause });
@@ -39,6 +43,23 @@ type Options = GatewayErrorOptions;
 
 export class InvalidRequest extends GatewayError {
   constructor(o: Options = {}) { super(400, 'invalid_request', o); }
+}
+/**
+ * The user's password was right but their second factor is missing (PRODUCT.md "two-factor"):
+ * 401 `passcode_required` with `code: 32`, the reference server's code that makes its web UI ask
+ * for the passcode.
+ */
+export class PasscodeRequired extends GatewayError {
+  override readonly bodyCode = 32;
+  constructor(o: Options = {}) { super(401, 'passcode_required', { description: 'Enter the code from your authenticator app.', ...o }); }
+}
+/**
+ * A two-factor code that was right but used already (RFC 6238 §5.2: accepted once). 400, not
+ * 401: PhotoPrism's web UI posts its code form twice on Enter (keyup and form submit), and a 401
+ * to the second post would sign out the session the first one opened.
+ */
+export class PasscodeUsed extends GatewayError {
+  constructor(o: Options = {}) { super(400, 'invalid_grant', { description: 'This code was used already: wait for the next one.', ...o }); }
 }
 export class InvalidClient extends GatewayError {
   constructor(o: Options = {}) { super(401, 'invalid_client', o); }
@@ -120,6 +141,15 @@ export class ServerError extends GatewayError {
 }
 export class BadGateway extends GatewayError {
   constructor(o: Options = {}) { super(502, 'bad_gateway', o); }
+}
+/**
+ * The upstream refused the credential photogate itself sends it (upstream.headers): the admin's
+ * upstream app password expired or was revoked. 502, so that the caller, whose own credential is
+ * fine, is not signed out by their client (PhotoPrism's UI signs out on any 401).
+ */
+export class UpstreamCredentialRejected extends GatewayError {
+  override readonly logLevel = 'warn' as const;
+  constructor(o: Options = {}) { super(502, 'bad_gateway', { description: 'upstream credential rejected', ...o }); }
 }
 export class ServiceUnavailable extends GatewayError {
   constructor(o: Options = {}) { super(503, 'temporarily_unavailable', o); }

@@ -12,18 +12,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Admission, createAdmitRequest } from './access/admit-request.js';
+import { createAccountActions } from './account/account-actions.js';
+import { createAccountApi } from './account/account-api.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { RouteRule } from './access/route-rules.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
+import { parseCredentials } from './credentials/parse-credentials.js';
+import { refusePasswordOfTwoFactorUsers } from './credentials/refuse-password-of-two-factor-users.js';
 import { clientAddress } from './http/client-address.js';
 import { continueIfExpected } from './http/continue-if-expected.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import type { RequestCounter } from './http/gateway-metrics.js';
 import { createRequestLog } from './http/request-log.js';
+import { rootRedirect } from './http/root-redirect.js';
 import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
 import { sendError, sendErrorOnSocket } from './http/send-error.js';
 import { GatewayError, RequestTimeout } from './errors.js';
@@ -32,8 +37,13 @@ import type { Logger } from './logger.js';
 import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
 import { createOidc } from './oidc/create-oidc.js';
+import { createUpstreamIdentity } from './photoprism/upstream-identity.js';
+import { createWebSocketRelay } from './photoprism/websocket-relay.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
+import { requireTwoFactorKeyFile } from './two-factor/key-file.js';
+import { createSecretBox } from './two-factor/secret-box.js';
+import { createTwoFactor } from './two-factor/two-factor.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -78,14 +88,26 @@ export const endpointPaths = {
   logout: '/api/v1/oauth/logout',
 } as const;
 
+const photoprismWebSocketPath = '/api/v1/ws';
+/** upstream.headers that are a credential: the upstream's 401 then means it was refused (proxy/http-forwarder.ts). */
+const credentialHeaders: ReadonlySet<string> = new Set(['authorization', 'x-auth-token', 'x-session-id']);
+
+/** The account API's paths in the request metrics (one label for users/{id}/…). */
+const accountApiPath = '/api/v1/users/{id}';
+
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { clock, logger } = deps;
   const { store, authenticator, authenticate, limiter, metrics, audit } = deps.lasting;
   const routes = createConfiguredRouteTable(config);
-  const admit = createAdmitRequest(routes, authenticate, audit);
+  // A two-factor user's own password opens nothing on its own: not proxied requests, forward-auth or /metrics.
+  const authenticateRequest = refusePasswordOfTwoFactorUsers(authenticate);
+  const admit = createAdmitRequest(routes, authenticateRequest, audit);
+  const twoFactor = createTwoFactor({ store, clock, box: createSecretBox(requireTwoFactorKeyFile(config)), issuer: new URL(deps.issuer).host });
+  const upstreamIdentity = createUpstreamIdentity({ url: config.upstream.url, headers: config.upstream.headers, clock, logger, enabled: config.routes.builtin });
   const trustedProxies = new Set(config.trustedProxies);
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustedProxies);
   const proxy = createUpstreamProxy(config.upstream, metrics.upstream.response);
+  const sendsUpstreamCredential = Object.keys(config.upstream.headers).some((name) => credentialHeaders.has(name.toLowerCase()));
   const forwardedHeaders = createForwardedHeaders({
     identityHeaders: config.identityHeaders,
     trustedProxies: config.trustedProxies,
@@ -96,15 +118,34 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
-      { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc },
+      { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc, twoFactor, upstreamIdentity },
       endpointPaths,
     ),
     { path: endpointPaths.health, methods: { GET: livenessEndpoint } },
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
-    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticate, trustedProxies, audit) } },
+    { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticateRequest, trustedProxies, audit) } },
     { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
+    // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
+    ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
   const router = createRouter(endpoints);
+  // PhotoPrism's live updates: browsers authenticate in the first message (built-in rules only).
+  const webSocketRelay = config.routes.builtin
+    ? createWebSocketRelay({
+        upstreamUrl: config.upstream.url,
+        upstreamHeaders: config.upstream.headers,
+        authenticator,
+        store,
+        clock,
+        logger,
+        applyForwardedHeaders: (req, principal) => forwardedHeaders.apply(req, principal, { upgrade: true }),
+        firstMessageTimeoutMs: config.limits.webSocketSessionTimeoutMs,
+      })
+    : undefined;
+  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
+  // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
+  const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
+  const accountCounter = metrics.requestsFor('endpoint', accountApiPath);
   // Request counters resolved once per rule and endpoint, never per request (gateway-metrics.ts).
   const resourceOf = (rule: RouteRule) => (rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind);
   const ruleCounters = new Map(routes.rules.map((rule) => [rule, metrics.requestsFor('proxy', resourceOf(rule))]));
@@ -131,10 +172,16 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     authorizeDestination(req, routes, principal);
     forwardedHeaders.apply(req, principal, { upgrade: false });
     continueIfExpected(req, res);
-    proxy.web(req, res, target, (error) => {
-      metrics.upstream.error(error.code);
-      sendError(res, error, logger);
-    });
+    proxy.web(
+      req,
+      res,
+      target,
+      (error) => {
+        metrics.upstream.error(error.code);
+        sendError(res, error, logger);
+      },
+      { upstreamCredential: principal !== undefined && sendsUpstreamCredential },
+    );
     return {
       // Never a query, never a public route's token path.
       path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
@@ -163,6 +210,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     }
   }
 
+  /** Ends what this gateway holds: the upstream connections and the socket relay's store subscription. */
+  function shutDown(): void {
+    webSocketRelay?.close();
+    proxy.close();
+  }
+
   /** Requests and upgrades taken and not yet closed; a retired gateway closes when none are left. */
   let active = 0;
   let retired = false;
@@ -177,7 +230,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // 'close' comes after 'finish', and also when the client went away: one listener both counts
       // the requests this gateway still serves (retire) and, for answered ones, logs and measures.
       res.once('close', () => {
-        if (--active === 0 && retired) proxy.close();
+        if (--active === 0 && retired) shutDown();
         if (!res.writableFinished) return;
         const seconds = (performance.now() - started) / 1000;
         (counter ?? counterOfRefused(req.method ?? 'GET', path)).observe(res.statusCode, seconds);
@@ -190,9 +243,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       try {
         const target = canonicalTarget(req);
         path = target.path;
-        const endpoint = router.find(req.method ?? 'GET', target.path);
+        const ownEndpoint = router.find(req.method ?? 'GET', target.path);
+        const endpoint = ownEndpoint ?? accountApi.find(req.method ?? 'GET', target.path);
         if (endpoint) {
-          counter = endpointCounters.get(target.path);
+          counter = ownEndpoint ? endpointCounters.get(target.path) : accountCounter;
           log = { path: target.path, credential: null };
           serveEndpoint(req, res, target, endpoint).catch(fail);
           return;
@@ -221,11 +275,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     upgrade(req, socket, head) {
       active++;
       socket.once('close', () => {
-        if (--active === 0 && retired) proxy.close();
+        if (--active === 0 && retired) shutDown();
       });
       socket.on('error', () => socket.destroy());
       const run = async () => {
         const target = canonicalTarget(req);
+        if (webSocketRelay && target.path === photoprismWebSocketPath && parseCredentials(req.headersDistinct) === undefined) {
+          webSocketRelay.accept(req, socket, head, target);
+          return;
+        }
         const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
         forwardedHeaders.apply(req, principal, { upgrade: true });
         proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
@@ -233,13 +291,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       run().catch((error) => sendErrorOnSocket(socket, error, logger));
     },
 
-    close() {
-      proxy.close();
-    },
+    close: shutDown,
 
     retire() {
       retired = true;
-      if (active === 0) proxy.close();
+      if (active === 0) shutDown();
     },
   };
 }

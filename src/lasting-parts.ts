@@ -30,6 +30,8 @@ export interface LastingParts {
   metrics: GatewayMetrics;
   /** The audit trail (audit/audit.ts). */
   audit: Audit;
+  /** Argon2id, for passwords set through the account API (account/account-actions.ts). */
+  hasher: PasswordHasher;
   close(): void;
 }
 
@@ -58,6 +60,7 @@ export function createLastingParts(config: Config, deps: { store: Store; clock: 
     authenticate: limitPasswordChecks(authenticator, limiter, deps.audit, metrics),
     metrics,
     audit: deps.audit,
+    hasher: deps.hasher,
     close() {
       unsubscribe();
       limiter.close();

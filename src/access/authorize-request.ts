@@ -13,8 +13,10 @@ const accountManagement = new Set(['users', 'password', 'passcode']);
 
 const roleDenies: Record<PrincipalRole, (resource: string, method: string) => boolean> = {
   admin: () => false,
+  // `sessions` here is the upstream's session management (photogate's own session API and
+  // account API are answered before any rule): it belongs to the one shared upstream account.
   user: (resource, method) =>
-    resource === 'users' || resource === 'services' || resource === 'logs' ||
+    resource === 'users' || resource === 'services' || resource === 'logs' || resource === 'sessions' ||
     (resource === 'config' && !readMethods.has(method)),
   client: (resource) => accountManagement.has(resource),
 };

@@ -1,4 +1,5 @@
 import { ConfigError, findConfigFile, loadConfig } from '../config/load-config.js';
+import { requireTwoFactorKeyFile } from '../two-factor/key-file.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { commonOptions, commonOptionsHelp, parseCommandArgs, wantsHelp } from './command-group.js';
@@ -33,7 +34,8 @@ export const checkConfigCommand: Command = {
     const given = values.config as string | undefined;
     const file = findConfigFile(given, io.env);
     try {
-      loadConfig({ file: given, overrides: { store: values.store as string | undefined }, env: io.env });
+      const { config } = loadConfig({ file: given, overrides: { store: values.store as string | undefined }, env: io.env });
+      requireTwoFactorKeyFile(config, file ?? 'defaults');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       if (json) {

@@ -15,6 +15,7 @@ import { createAuditLogger, createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { describeStore, openStore } from '../store/open-store.js';
+import { requireTwoFactorKeyFile } from '../two-factor/key-file.js';
 import { signingKeysFor } from '../oidc/create-oidc.js';
 import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
@@ -28,7 +29,8 @@ Options (each overrides the configuration file and its PHOTOGATE_* variable):
   --listen HOST:PORT  address to listen on ($PHOTOGATE_LISTEN; default 127.0.0.1:8080; port 0 picks a free one)
   --upstream URL      the server to protect ($PHOTOGATE_UPSTREAM; default http://127.0.0.1:2342)
   --store FILE|URL    store file, or a postgres:// URL for the PostgreSQL store ($PHOTOGATE_STORE,
-                      $PHOTOGATE_STORE_URL; default ./data/photogate.json)
+                      $PHOTOGATE_STORE_URL; default ./data/photogate.json). With a URL, twoFactor.keyFile
+                      ($PHOTOGATE_TWO_FACTOR_KEY_FILE) is required: the two-factor key, the same on every replica
   --public-url URL    URL clients use to reach the gateway, the OAuth issuer ($PHOTOGATE_PUBLIC_URL)
   -h, --help          show this help
 
@@ -80,6 +82,8 @@ export const startCommand: Command = {
         overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
       });
     const { config, file } = load();
+    // Before anything starts: with store.url the two-factor key file has no default place.
+    requireTwoFactorKeyFile(config, file ?? 'defaults');
     const logger = createLogger(config.log.level);
     const clock = systemClock;
     const hasher = createPasswordHasher();

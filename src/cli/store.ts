@@ -10,6 +10,8 @@ import { isPostgresUrl } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { describeStore, openStore } from '../store/open-store.js';
+import { twoFactorKeyFile } from '../two-factor/key-file.js';
+import { carryTwoFactorKey } from './carry-two-factor-key.js';
 import { migrate, pendingMigrations } from '../store/pg/pg-migrations.js';
 import type { Store } from '../store/store.js';
 import { createCommandGroup, type Subcommand, type SubcommandContext } from './command-group.js';
@@ -55,19 +57,22 @@ const copyCommand: Subcommand = {
     '  --from FILE|URL   the store to read (not changed)\n' +
     '  --to FILE|URL     the store to fill; it must hold no users, clients, tokens or signing keys\n' +
     'Expired tokens, authorization codes and remembered consents are not copied. Stop the gateways\n' +
-    'first. The gateways on the new store need the same oidc key secret file.\n',
+    'first. The gateways on the new store need the same oidc key secret file.\n' +
+    'Two-factor secrets stay sealed: the key file of --from (twoFactor.keyFile, else FILE.key) is copied to\n' +
+    "--to's when that has none; a postgres:// target needs twoFactor.keyFile (or PHOTOGATE_TWO_FACTOR_KEY_FILE).\n",
   options: { from: { type: 'string' }, to: { type: 'string' } },
   async run(ctx) {
     const from = ctx.string('from');
     const to = ctx.string('to');
     if (from === undefined || to === undefined) throw new UsageError('--from and --to are required');
     if (from === to) throw new UsageError('--from and --to name the same store');
-    const defaults = ctx.config().store;
+    const { store: defaults, twoFactor } = ctx.config();
+    const keyFiles = { from: twoFactorKeyFile(storeAt(from, defaults), twoFactor), to: twoFactorKeyFile(storeAt(to, defaults), twoFactor) };
     const source = await openStore(storeAt(from, defaults), { clock: ctx.clock, watch: false });
     try {
       const target = await openStore(storeAt(to, defaults), { clock: ctx.clock, watch: false });
       try {
-        return await copy(ctx, source, target, to);
+        return await copy(ctx, source, target, to, keyFiles);
       } finally {
         await target.close();
       }
@@ -87,7 +92,7 @@ function storeAt(location: string, defaults: Readonly<Config['store']>): Config[
  * and verify nothing. The key secret file is not in the store: the gateways on the new store
  * need the same one (oidc.keySecretFile).
  */
-async function copy(ctx: SubcommandContext, source: Store, target: Store, to: string): Promise<number> {
+async function copy(ctx: SubcommandContext, source: Store, target: Store, to: string, keyFiles: { from?: string | undefined; to?: string | undefined }): Promise<number> {
   const [users, clients, targetTokens, targetKeys] = await Promise.all([target.listUsers(), target.listClients(), target.listTokens(), target.listSigningKeys()]);
   if (users.length + clients.length + targetTokens.length + targetKeys.length > 0) {
     throw new UsageError(
@@ -101,6 +106,9 @@ async function copy(ctx: SubcommandContext, source: Store, target: Store, to: st
   const allKeys = await source.listSigningKeys();
   const publishedKeys = allKeys.filter((key) => key.publishedUntil === null || key.publishedUntil > now);
   const copied = { users: await source.listUsers(), clients: await source.listClients(), tokens: live, signingKeys: publishedKeys };
+  // Two-factor secrets are sealed with a key outside the store: the target's key file must hold it.
+  const keyCopied = await carryTwoFactorKey(copied.users, keyFiles.from, keyFiles.to);
+  if (keyCopied !== undefined) ctx.io.stderr.write(keyCopied);
   // Order is kept (lists are oldest first; a client's token limit keeps the newest): the file
   // store commits a chunk in the order given, PostgreSQL takes one write after the other.
   const chunk = isPostgresUrl(to) ? 1 : 100;

@@ -16,6 +16,7 @@ export function userView(user: UserRecord) {
     username: user.username,
     role: user.role,
     webdav: user.webdav,
+    two_factor: user.twoFactor?.activatedAt != null,
     ...(user.name === undefined ? {} : { name: user.name }),
     ...(user.email === undefined ? {} : { email: user.email }),
     created_at: user.createdAt,
@@ -27,6 +28,7 @@ const columns: [string, string][] = [
   ['Username', 'username'],
   ['Role', 'role'],
   ['WebDAV', 'webdav'],
+  ['2FA', 'two_factor'],
   ['Created At', 'created_at'],
   ['Updated At', 'updated_at'],
 ];
@@ -126,15 +128,17 @@ const show: Subcommand = {
 
 const mod: Subcommand = {
   name: 'mod',
-  usage: 'NAME [--role admin|user] [--webdav|--no-webdav] [--name NAME] [--email ADDRESS]',
-  summary: "change an account's role, WebDAV access, name or e-mail address",
+  usage: 'NAME [--role admin|user] [--webdav|--no-webdav] [--name NAME] [--email ADDRESS] [--no-2fa]',
+  summary: "change an account's role, WebDAV access, name or e-mail address, or turn two-factor sign-in off",
   details: `Options:
   --role admin|user
   --webdav, --no-webdav
 ${profileHelp}
+  --no-2fa              turn the user's two-factor sign-in off (a lost authenticator and
+                        recovery code); they set it up again themselves
 
 Only the options given are changed. Changing the role does not change the WebDAV flag.`,
-  options: { role: { type: 'string' }, webdav: { type: 'boolean' }, ...profileOptions },
+  options: { role: { type: 'string' }, webdav: { type: 'boolean' }, ...profileOptions, '2fa': { type: 'boolean' } },
   positionals: ['NAME'],
   async run(ctx) {
     const username = parseUsername(ctx.positionals[0] as string);
@@ -142,15 +146,18 @@ Only the options given are changed. Changing the role does not change the WebDAV
     const patch = {
       ...(role !== undefined && { role: parseUserRole(role) }),
       ...(ctx.flag('webdav') !== undefined && { webdav: ctx.flag('webdav') as boolean }),
+      ...(ctx.flag('2fa') === false && { twoFactor: null }),
       ...readProfile(ctx),
     };
+    if (ctx.flag('2fa') === true) throw new UsageError('two-factor sign-in is set up by the user (PhotoPrism\'s account settings or the account API); --no-2fa turns it off');
     if (Object.keys(patch).length === 0)
-      throw new UsageError('nothing to change: give --role, --webdav, --no-webdav, --name or --email');
+      throw new UsageError('nothing to change: give --role, --webdav, --no-webdav, --name, --email or --no-2fa');
     const user = await ctx.withStore(async (store) => {
       await requireUser(store, username);
       return store.updateUser(username, patch, nowSeconds(ctx.clock));
     });
     ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'modified', reason: Object.keys(patch).join(' ') });
+    if (ctx.flag('2fa') === false) ctx.audit({ event: 'two_factor_changed', outcome: 'success', username, action: 'disabled' });
     const view = userView(user);
     ctx.print(view, () => formatFields(view));
     return 0;

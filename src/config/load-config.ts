@@ -101,6 +101,7 @@ export function loadConfig(
     set(input, ['store', 'url'], env.PHOTOGATE_STORE_URL);
   }
   set(input, ['publicUrl'], o.publicUrl ?? env.PHOTOGATE_PUBLIC_URL);
+  set(input, ['twoFactor', 'keyFile'], env.PHOTOGATE_TWO_FACTOR_KEY_FILE);
   set(input, ['admin', 'password'], env.PHOTOGATE_ADMIN_PASSWORD);
 
   const result = configSchema.safeParse(input);
@@ -112,6 +113,8 @@ export function loadConfig(
     if (o.store === undefined && !env.PHOTOGATE_STORE && typeof fromFile === 'string') {
       config.store.path = resolve(resolve(file, '..'), fromFile);
     }
+    const keyFile = (raw as { twoFactor?: { keyFile?: unknown } }).twoFactor?.keyFile;
+    if (typeof keyFile === 'string' && !env.PHOTOGATE_TWO_FACTOR_KEY_FILE) config.twoFactor.keyFile = resolve(resolve(file, '..'), keyFile);
   }
   return { config: deepFreeze(config), file };
 }

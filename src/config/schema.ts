@@ -67,6 +67,14 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Where users, clients and tokens are kept. Needs a restart.'),
+  twoFactor: z
+    .strictObject({
+      keyFile: needsRestart(z.string().min(1).optional()).describe(
+        'The key that seals two-factor (TOTP) secrets, created 0600 when missing; default <store.path>.key beside the store file. Required with store.url: the same file on every replica. $PHOTOGATE_TWO_FACTOR_KEY_FILE.',
+      ),
+    })
+    .prefault({})
+    .describe('Two-factor sign-in (TOTP): where the key that seals its secrets lies.'),
   cache: z
     .strictObject({
       maxEntries: needsRestart(positiveInt.default(10_000)).describe('Validated credentials kept in memory.'),
@@ -144,6 +152,7 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: needsRestart(positiveInt.default(60_000)).describe('A request whose client sends (or reads) nothing this long is ended: 408, or closed.'),
       keepAliveTimeoutMs: needsRestart(positiveInt.default(5_000)).describe('Keep-alive connections idle longer than this are closed.'),
       maxConnections: needsRestart(positiveInt.default(1024)).describe('Connections open at once; a new one above it gets 503 and is closed.'),
+      webSocketSessionTimeoutMs: positiveInt.default(10_000).describe('A browser WebSocket on /api/v1/ws without a valid `session` in a message this long is closed.'),
     })
     .prefault({})
     .describe('Sizes and time-outs of requests.'),

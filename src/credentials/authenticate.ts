@@ -73,6 +73,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       scope: token.scope,
       grant: parseScopeGrant(token.scope),
       expiresAt: token.expiresAt,
+      twoFactor: user?.twoFactor?.activatedAt != null,
+      amr: token.amr ?? [],
     };
     const dependsOn = [`token:${token.digest}`];
     if (user) dependsOn.push(`user:${user.username}`);
@@ -91,6 +93,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       scope: '*',
       grant: parseScopeGrant('*'),
       expiresAt: null,
+      twoFactor: user.twoFactor?.activatedAt != null,
+      amr: ['pwd'],
     };
   }
 

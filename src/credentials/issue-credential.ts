@@ -21,7 +21,7 @@ export interface NewCredential {
   ttlSeconds: number | null;
   /** The authorization (grant id) it was issued from, revoked together; default null. */
   familyId?: string | null;
-  /** Browser sessions and refresh tokens: how the user signed in (records.ts). */
+  /** How the user signed in (records.ts): sessions and refresh tokens all of it, access tokens `amr` (Principal.amr). */
   signIn?: SignInFields | undefined;
 }
 

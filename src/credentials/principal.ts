@@ -20,4 +20,8 @@ export interface Principal {
   grant: ScopeGrant;
   /** Epoch seconds, or null for never. */
   expiresAt: number | null;
+  /** The user has two-factor sign-in on: their own password alone opens nothing (PRODUCT.md "two-factor"). */
+  twoFactor: boolean;
+  /** How the person signed in (RFC 8176: `pwd`, `otp`, `mfa`), as recorded on the token; empty when unknown. */
+  amr: readonly string[];
 }

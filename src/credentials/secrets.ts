@@ -69,6 +69,14 @@ export function generateClientSecret(): string {
   return randomString(BASE62, 32);
 }
 
+/**
+ * A two-factor recovery code: 12 characters of [a-z0-9] (62 bits), the reference server's length,
+ * which its web UI's 12-character code field takes.
+ */
+export function generateRecoveryCode(): string {
+  return randomString(BASE36, 12);
+}
+
 export function generateRefId(): string {
   return `sess${randomString(BASE36, 8)}`;
 }

@@ -1,7 +1,10 @@
 /**
- * The one place an error becomes a response: `{error, error_description}` with the error's
- * status and headers (RFC 6749 §5.2, RFC 6750 §3). A 5xx never shows its description or cause;
- * the log gets the detail, never a secret (errors carry none).
+ * The one place an error becomes a response: `{error, error_description, message}` with the
+ * error's status and headers (RFC 6749 §5.2, RFC 6750 §3). `message` repeats the description
+ * because PhotoPrism's web UI shows `message` in its toasts (PRODUCT.md "error bodies"); an error
+ * with a numeric `bodyCode` adds `code` (32 = second factor missing, which makes that UI show
+ * its code field). A 5xx never shows its description or cause; the log gets the detail, never a
+ * secret (errors carry none).
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,15 +16,19 @@ export function toGatewayError(error: unknown): GatewayError {
   return error instanceof GatewayError ? error : new ServerError({ cause: error });
 }
 
-function errorBody(error: GatewayError): Record<string, string> {
+function errorBody(error: GatewayError): Record<string, string | number> {
   if (!error.expose) return { error: error.code };
-  return error.description === undefined
-    ? { error: error.code }
-    : { error: error.code, error_description: error.description };
+  const body: Record<string, string | number> = { error: error.code };
+  if (error.description !== undefined) {
+    body.error_description = error.description;
+    body.message = error.description;
+  }
+  if (error.bodyCode !== undefined) body.code = error.bodyCode;
+  return body;
 }
 
 function logError(log: Logger, error: GatewayError): void {
-  if (error.status >= 500) log.error({ err: error.cause ?? error, code: error.code, detail: error.detail }, 'request failed');
+  if (error.status >= 500) log[error.logLevel ?? 'error']({ err: error.cause ?? error, code: error.code, detail: error.detail }, 'request failed');
   else log.debug({ code: error.code, status: error.status, detail: error.detail }, 'request refused');
 }
 

@@ -32,11 +32,12 @@ import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
 import { renderAuthorizePage } from './pages/authorize-page.js';
 import { renderErrorPage } from './pages/error-page.js';
 import { buildRedirect } from './redirect-uri.js';
-import { type SignIn, signInFailedText } from './sign-in.js';
+import { passcodeRequiredText, type SignIn, signInFailedText } from './sign-in.js';
+import { PasscodeRequired, PasscodeUsed } from '../errors.js';
 import type { BrowserSession, BrowserSessions } from '../oidc/browser-session.js';
 import type { RememberedConsent } from '../oidc/remembered-consent.js';
 import { nowSeconds } from '../clock.js';
-import type { SignInFields } from '../store/records.js';
+import type { SignInFields, UserRecord } from '../store/records.js';
 
 export interface AuthorizeDeps {
   store: Store;
@@ -50,6 +51,8 @@ export interface AuthorizeDeps {
   sessions: BrowserSessions;
   consent: RememberedConsent;
 }
+
+const hasTwoFactor = (user: UserRecord) => user.twoFactor != null && user.twoFactor.activatedAt !== null;
 
 const signInOf = (session: BrowserSession): SignInFields => ({ authTime: session.authTime, amr: [...session.amr], sid: session.token.id });
 
@@ -67,6 +70,9 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
     const session = await deps.sessions.find(req);
     if (session === undefined) return undefined;
     if (request.maxAgeSeconds !== undefined && nowSeconds(deps.clock) - session.authTime > request.maxAgeSeconds) return undefined;
+    // Two-factor turned on since this session signed in with the password alone: ask again,
+    // with the code (issue 13), rather than let the old session stand in for it.
+    if (hasTwoFactor(session.user) && !session.amr.includes('otp')) return undefined;
     return session;
   }
 
@@ -140,7 +146,14 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
           return issueCode(res, request, session.user.username, signInOf(session));
         }
         const username = form.get('username') ?? '';
-        const principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, password);
+        let principal;
+        try {
+          principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, password, form.get('code'));
+        } catch (error) {
+          if (!(error instanceof PasscodeRequired || error instanceof PasscodeUsed)) throw error;
+          showPage(req, res, request, error.status, username, error instanceof PasscodeUsed ? error.description : passcodeRequiredText);
+          return;
+        }
         if (principal === undefined) {
           showPage(req, res, request, 401, username, signInFailedText);
           return;
@@ -151,12 +164,12 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
           return;
         }
         const user = principal.username as string;
-        const amr = ['pwd'];
-        // RFC 8176 `pwd`. A second factor (issue 13) adds its method here, and it flows from the
-        // session or the code into every ID token of this sign-in.
+        // RFC 8176: `pwd`, and `otp` + `mfa` when a second factor was checked (sign-in.ts); it
+        // flows from the session or the code into every ID token of this sign-in.
+        const amr = principal.amr;
         const signIn: SignInFields = principal.kind === 'user_password'
           ? signInOf(await deps.sessions.start(res, user, amr))
-          : { authTime: nowSeconds(deps.clock), amr };
+          : { authTime: nowSeconds(deps.clock), amr: [...amr] };
         if (principal.kind === 'user_password') await deps.consent.remember(user, request.client.clientId, request.scope);
         await issueCode(res, request, user, signIn);
       });

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isScopeSubset, parseScopeGrant } from '../access/scope-grant.js';
 import { type Clock, nowSeconds } from '../clock.js';
-import { StoreConflict } from '../errors.js';
+import { PasscodeRequired, PasscodeUsed, StoreConflict } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { readFormBody } from '../http/read-form-body.js';
 import type { EndpointHandler } from '../http/router.js';
@@ -14,7 +14,7 @@ import type { Store } from '../store/store.js';
 import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
 import { digestUserCode } from './device-codes.js';
 import { type DevicePageOptions, renderDevicePage } from './pages/device-page.js';
-import { type SignIn, signInFailedText } from './sign-in.js';
+import { passcodeRequiredText, type SignIn, signInFailedText } from './sign-in.js';
 
 export interface DeviceVerificationDeps {
   store: Store;
@@ -50,14 +50,21 @@ export function deviceVerificationEndpoint(deps: DeviceVerificationDeps): { get:
       }
       const client = await deps.store.findClient(grant.clientId);
       const context = { userCode, clientName: client?.name ?? grant.clientId, scopes: grant.scope.split(' ') };
-      const principal = await deps.signIn(clientAddress(req, deps.trustedProxies), form.get('username') ?? '', form.get('password') ?? '');
+      let principal;
+      try {
+        principal = await deps.signIn(clientAddress(req, deps.trustedProxies), form.get('username') ?? '', form.get('password') ?? '', form.get('code'));
+      } catch (error) {
+        if (!(error instanceof PasscodeRequired || error instanceof PasscodeUsed)) throw error;
+        show(req, res, error.status, { ...context, error: error instanceof PasscodeUsed ? error.description as string : passcodeRequiredText });
+        return;
+      }
       if (principal === undefined) {
         show(req, res, 401, { ...context, error: signInFailedText });
         return;
       }
       const allow = form.get('decision') === 'allow' && isScopeSubset(parseScopeGrant(grant.scope), principal.grant);
       try {
-        await deps.store.updateGrant(grant.id, { status: allow ? 'approved' : 'denied', username: principal.username }, ['pending']);
+        await deps.store.updateGrant(grant.id, { status: allow ? 'approved' : 'denied', username: principal.username, authTime: now, amr: [...principal.amr] }, ['pending']);
       } catch (error) {
         if (!(error instanceof StoreConflict)) throw error;
         show(req, res, 400, { userCode, error: UNKNOWN_CODE });

@@ -38,7 +38,9 @@ export async function issueTokenPair(store: Store, clock: Clock, input: TokenPai
     familyId: input.familyId,
   };
   const [access, refresh, idToken] = await Promise.all([
-    issueCredential(store, clock, { ...common, kind: 'access_token', ttlSeconds: input.accessTokenTtlSeconds }),
+    // The access token records how the person signed in (Principal.amr: the account API and the
+    // session answer tell a two-factor sign-in); the refresh token carries the whole sign-in.
+    issueCredential(store, clock, { ...common, kind: 'access_token', ttlSeconds: input.accessTokenTtlSeconds, signIn: amrOnly(input.signIn) }),
     issueCredential(store, clock, { ...common, kind: 'refresh_token', ttlSeconds: input.refreshTokenTtlSeconds, signIn: input.signIn }),
     input.issueIdToken?.({ ...input.signIn, username: input.username, clientId: input.clientId, scope: input.scope, nonce: input.nonce }),
   ]);
@@ -51,3 +53,5 @@ export async function issueTokenPair(store: Store, clock: Clock, input: TokenPai
     ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }
+
+const amrOnly = (signIn: SignInFields | undefined): SignInFields | undefined => (signIn?.amr === undefined ? undefined : { amr: signIn.amr });

@@ -13,7 +13,9 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Endpoint } from '../http/router.js';
 import { sessionEndpoint } from '../session/session-endpoint.js';
+import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
 import type { Store } from '../store/store.js';
+import type { TwoFactor } from '../two-factor/two-factor.js';
 import { authorizeEndpoint } from './authorize-endpoint.js';
 import { deviceAuthorizationEndpoint } from './device-authorization-endpoint.js';
 import { deviceVerificationEndpoint } from './device-verification-endpoint.js';
@@ -37,7 +39,7 @@ export interface OAuthContext {
   authenticator: Authenticator;
   /** Password checks behind the shared failure limiter. */
   authenticate: AuthenticateFrom;
-  /** The same limiter, for client secrets (limit-client-secret-checks.ts). */
+  /** The same limiter, for client secrets (limit-client-secret-checks.ts) and two-factor codes. */
   limiter: FailureLimiter;
   /** The audit trail (audit/audit.ts). */
   audit: Audit;
@@ -45,6 +47,8 @@ export interface OAuthContext {
   authMetrics: AuthMetrics;
   issuer: string;
   resources: ReadonlySet<string>;
+  twoFactor: TwoFactor;
+  upstreamIdentity: UpstreamIdentitySource;
   oidc: Oidc;
 }
 
@@ -68,7 +72,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const { issuer, resources } = context;
   const trustedProxies = new Set(config.trustedProxies);
   const { audit } = context;
-  const signIn = createSignIn(context.authenticate, audit);
+  const signIn = createSignIn(context.authenticate, { store, twoFactor: context.twoFactor, limiter: context.limiter, audit });
   const checkClient = limitClientSecretChecks({ store, limiter: context.limiter, trustedProxies, clock, cache: config.cache, auth: context.authMetrics, audit });
   const { keys, issueIdToken, sessions, consent } = context.oidc;
   const grants = createGrantRegistry(config, store, clock, [passwordGrant({ store, clock, authenticator, signIn, trustedProxies })], issueIdToken);
@@ -80,7 +84,7 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
   const discovery = { issuer, grants, resources: resources, paths: endpointPaths, signingAlg: config.oidc.signingAlg };
   return [
     { path: endpointPaths.token, methods: { POST: tokenEndpoint({ store, grants, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
-    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
+    { path: endpointPaths.revoke, methods: { POST: revokeEndpoint({ store, authenticator, bodyLimitBytes, checkClient, audit, trustedProxies }) } },
     {
       path: endpointPaths.introspect,
       methods: { POST: introspectEndpoint({ store, clock, refreshGraceSeconds: config.oauth.refreshGraceSeconds, bodyLimitBytes, checkClient }) },
@@ -90,7 +94,17 @@ export function createOAuthEndpoints(context: OAuthContext, endpointPaths: OAuth
     { path: endpointPaths.logout, methods: { GET: logout.get, POST: logout.post } },
     {
       path: endpointPaths.session,
-      methods: sessionEndpoint({ store, clock, authenticator, signIn, audit, trustedProxies, sessionTtlSeconds: config.tokens.sessionTtlSeconds, bodyLimitBytes }),
+      methods: sessionEndpoint({
+        store,
+        clock,
+        authenticator,
+        signIn,
+        audit,
+        trustedProxies,
+        sessionTtlSeconds: config.tokens.sessionTtlSeconds,
+        bodyLimitBytes,
+        upstreamIdentity: context.upstreamIdentity,
+      }),
     },
     { path: endpointPaths.authorize, methods: { GET: authorize.get, POST: authorize.post } },
     { path: endpointPaths.deviceVerification, methods: { GET: verifyDevice.get, POST: verifyDevice.post } },

@@ -20,12 +20,16 @@
  *   breaks off the client's. Errors before the answer started: refused or failed connection 502,
  *   no answer within `timeoutMs` 504 (`upstream_timeout`); after it started the client's
  *   connection is destroyed, since a status can no longer be sent.
+ * - When the gateway sent the upstream a credential of its own (`upstream.headers`) and the upstream
+ *   answers 401, that credential was refused, not the client's: the answer becomes 502
+ *   `upstream credential rejected` (UpstreamCredentialRejected, logged), so clients that sign out
+ *   on 401 (PhotoPrism's web UI) do not sign people out.
  * Pinned by test/integration/forwarding-engine.test.ts, webdav-streaming, upstream-failures.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
 import type { RequestTarget } from '../access/canonical-path.js';
-import { BadGateway, type GatewayError, InvalidRequest, UpstreamTimeout } from '../errors.js';
+import { BadGateway, type GatewayError, InvalidRequest, UpstreamCredentialRejected, UpstreamTimeout } from '../errors.js';
 
 export interface HttpForwarderConfig {
   url: string;
@@ -33,8 +37,13 @@ export interface HttpForwarderConfig {
   connectTimeoutMs: number;
 }
 
+export interface ForwardOptions {
+  /** The upstream gets photogate's own credential: its 401 means that credential was refused. */
+  upstreamCredential: boolean;
+}
+
 export interface HttpForwarder {
-  forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void): void;
+  forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void, options?: ForwardOptions): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +53,12 @@ const HOP_BY_HOP_RESPONSE: ReadonlySet<string> = new Set(['connection', 'keep-al
 class ClientGone extends Error {
   constructor() {
     super('the client went away');
+  }
+}
+
+class CredentialRejected extends Error {
+  constructor() {
+    super('the upstream answered 401 to the upstream credential');
   }
 }
 
@@ -91,6 +106,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly onError: (error: GatewayError) => void,
+    readonly upstreamCredential: boolean,
     readonly observeResponse: ((seconds: number) => void) | undefined,
   ) {
     res.once('close', this.#onClose);
@@ -111,6 +127,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     const { res } = this;
     this.observeResponse?.((performance.now() - this.#startedMs) / 1000);
+    if (statusCode === 401 && this.upstreamCredential) {
+      _controller.abort(new CredentialRejected());
+      return;
+    }
     // Node validates the status text and every header: an upstream sending what may not be
     // sent makes this throw, undici aborts, and the client gets 502 (onResponseError).
     const headersOut = responseHeaders(headers, res.shouldKeepAlive);
@@ -137,6 +157,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       res.destroy();
       return;
     }
+    if (error instanceof CredentialRejected) {
+      this.onError(new UpstreamCredentialRejected({ detail: 'the upstream answered 401 to upstream.headers' }));
+      return;
+    }
     this.onError(toGatewayError(error));
   }
 }
@@ -153,7 +177,7 @@ export function createHttpForwarder(config: HttpForwarderConfig, observeResponse
     connect: { timeout: config.connectTimeoutMs },
   });
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void): void {
+  function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void, options?: ForwardOptions): void {
     const headers = req.headers;
     const body = requestBody(req);
     delete headers['transfer-encoding'];
@@ -165,7 +189,7 @@ export function createHttpForwarder(config: HttpForwarderConfig, observeResponse
         headers: headers as Record<string, string | string[]>,
         body,
       },
-      new Exchange(req, res, onError, observeResponse),
+      new Exchange(req, res, onError, options?.upstreamCredential === true, observeResponse),
     );
   }
 

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import type { RequestTarget } from '../access/canonical-path.js';
 import { BadGateway, type GatewayError, UpstreamTimeout } from '../errors.js';
-import { createHttpForwarder } from './http-forwarder.js';
+import { createHttpForwarder, type ForwardOptions } from './http-forwarder.js';
 
 export interface UpstreamProxyConfig {
   url: string;
@@ -22,7 +22,7 @@ export interface UpstreamProxyConfig {
 }
 
 export interface UpstreamProxy {
-  web(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void): void;
+  web(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onError: (error: GatewayError) => void, options?: ForwardOptions): void;
   ws(req: IncomingMessage, socket: Duplex, head: Buffer, target: RequestTarget, onError: (error: GatewayError) => void): void;
   close(): void;
 }
@@ -49,8 +49,8 @@ export function createUpstreamProxy(config: UpstreamProxyConfig, observeResponse
   }
 
   return {
-    web(req, res, target, onError) {
-      http.forward(req, res, target, onError);
+    web(req, res, target, onError, options) {
+      http.forward(req, res, target, onError, options);
     },
     ws(req, socket, head, target, onError) {
       req.url = target.path + target.query;

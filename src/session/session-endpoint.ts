@@ -10,8 +10,14 @@
  * - GET describes the session whose token is sent; DELETE ends it. Only session tokens are
  *   accepted there: other tokens have their own lifecycle (`auth rm`, RFC 7009 revocation).
  *
+ * - A user with two-factor on signing in with their own password sends `code` too; without it
+ *   the answer is 401 `passcode_required` with `code: 32` (oauth/sign-in.ts). The session records
+ *   how the person signed in (`amr`).
+ * - Both POST and GET add what PhotoPrism's web UI reads (photoprism/photoprism-session-parts.ts):
+ *   `user` with the upstream UID, `provider`, `config`; never the upstream credential.
+ *
  * `session_id` is the token's public reference id, never its digest. Pinned by
- * test/integration/session-api.test.ts.
+ * test/integration/session-api.test.ts and photoprism-web-ui.test.ts.
  */
 import type { Audit } from '../audit/audit.js';
 import { scopeAllows } from '../access/scope-grant.js';
@@ -26,6 +32,8 @@ import { readFormBody } from '../http/read-form-body.js';
 import type { EndpointHandler, EndpointRequest } from '../http/router.js';
 import { sendJson } from '../http/send-json.js';
 import type { SignIn } from '../oauth/sign-in.js';
+import { photoprismSessionParts } from '../photoprism/photoprism-session-parts.js';
+import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
 import type { Store } from '../store/store.js';
 
 export interface SessionEndpointDeps {
@@ -38,6 +46,7 @@ export interface SessionEndpointDeps {
   trustedProxies: ReadonlySet<string>;
   sessionTtlSeconds: number;
   bodyLimitBytes: number;
+  upstreamIdentity: UpstreamIdentitySource;
 }
 
 const loginFailed = (detail: string) =>
@@ -45,17 +54,26 @@ const loginFailed = (detail: string) =>
 
 type SessionView = Pick<Principal, 'credentialId' | 'scope' | 'expiresAt' | 'username' | 'role'>;
 
-function describe(session: SessionView, now: number) {
-  return {
-    expires_in: session.expiresAt === null ? undefined : Math.max(0, session.expiresAt - now),
-    session_id: session.credentialId,
-    scope: session.scope,
-    user: { username: session.username, role: session.role },
-  };
-}
-
 export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET' | 'DELETE', EndpointHandler> {
   const { store, clock } = deps;
+
+  async function describe(session: SessionView, viaAppPassword: boolean, now: number) {
+    const user = await store.findUser(session.username as string);
+    if (user === undefined) throw new InvalidToken({ description: 'The credential is not valid.', detail: 'user removed' });
+    const { user: userView, provider, config } = photoprismSessionParts(user, viaAppPassword, await deps.upstreamIdentity.get());
+    return {
+      expires_in: session.expiresAt === null ? undefined : Math.max(0, session.expiresAt - now),
+      session_id: session.credentialId,
+      scope: session.scope,
+      user: userView,
+      provider,
+      ...(config === undefined ? {} : { config }),
+    };
+  }
+
+  async function viaAppPassword(session: Principal): Promise<boolean> {
+    return (await store.findToken(session.credentialId as string))?.grantType === 'app_password';
+  }
 
   async function requireSession({ req }: EndpointRequest): Promise<Principal> {
     const principal = await requireTokenPrincipal(req.headersDistinct, deps.authenticator);
@@ -74,7 +92,7 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
       const password = params.get('password') ?? '';
       if (username === '' || password === '') throw new InvalidRequest({ description: 'username and password are required.' });
       const address = clientAddress(req, deps.trustedProxies);
-      const login = await deps.signIn(address, username, password);
+      const login = await deps.signIn(address, username, password, params.get('code'));
       if (login === undefined) throw loginFailed('wrong username or password');
       if (login.kind === 'app_password' && !scopeAllows(login.grant, 'sessions', 'POST')) {
         throw loginFailed('app password whose scope does not allow sessions');
@@ -91,15 +109,16 @@ export function sessionEndpoint(deps: SessionEndpointDeps): Record<'POST' | 'GET
         ttlSeconds,
         // A session opened with an app password ends when that app password is revoked.
         familyId: login.kind === 'app_password' ? login.credentialId : null,
+        signIn: { amr: [...login.amr] },
       });
       deps.audit.record({ event: 'token_issued', outcome: 'success', username: login.username, credential: record.id, address, via: 'session' });
       const session = { ...login, credentialId: record.id, expiresAt: record.expiresAt };
-      sendJson(res, 200, { access_token: secret, token_type: 'Bearer', ...describe(session, now) });
+      sendJson(res, 200, { access_token: secret, token_type: 'Bearer', ...(await describe(session, login.kind === 'app_password', now)) });
     },
 
     async GET(request) {
       const session = await requireSession(request);
-      sendJson(request.res, 200, describe(session, nowSeconds(clock)));
+      sendJson(request.res, 200, await describe(session, await viaAppPassword(session), nowSeconds(clock)));
     },
 
     async DELETE(request) {

@@ -101,6 +101,10 @@ class FileStore implements FileStoreHandle {
   updateUser(username: string, patch: UserPatch, nowSeconds: number) {
     return this.#enqueue(ops.updateUser(username, patch, nowSeconds));
   }
+  useTwoFactorStep(username: string, step: number) {
+    return this.#enqueue(ops.useTwoFactorStep(username, step));
+  }
+
   async removeUser(username: string) {
     await this.#removeTokensInBatches((draft) => ops.tokensOfUser(draft, username.toLowerCase()));
     return this.#enqueue(ops.removeUser(username));

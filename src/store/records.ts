@@ -19,6 +19,26 @@ const epochSeconds = z.number().int().nonnegative();
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
 /**
+ * A user's two-factor sign-in (TOTP, RFC 6238; two-factor/). The TOTP secret cannot be hashed
+ * (codes are computed from it), so it is sealed with a key kept outside the store
+ * (two-factor/secret-box.ts); the recovery code is kept as a digest once shown.
+ */
+export const twoFactorRecord = z.object({
+  /** The base32 TOTP secret, sealed (AES-256-GCM, bound to the username). */
+  sealedSecret: z.string().min(1),
+  /** The recovery code, sealed, until activation shows it for the last time; then null. */
+  sealedRecoveryCode: z.string().nullable(),
+  /** SHA-256 of the recovery code (62 random bits). */
+  recoveryCodeDigest: sha256Hex,
+  /** When a code from the authenticator was first confirmed; null while set up only. */
+  verifiedAt: epochSeconds.nullable(),
+  /** When sign-ins started asking for a code; null = not asked yet. */
+  activatedAt: epochSeconds.nullable(),
+  /** The last TOTP time step accepted: a code is accepted once (RFC 6238 §5.2). */
+  lastStep: z.number().int().nonnegative(),
+});
+
+/**
  * How a person signed in, carried from the browser session to the code it approves and to the
  * refresh tokens issued from it, so every ID token says the same (OIDC Core §2 `auth_time`,
  * `amr`, `sid`): epoch seconds of the sign-in, the methods used (RFC 8176: `pwd`, `otp`, ...),
@@ -40,6 +60,8 @@ export const userRecord = z.object({
   role: z.enum(userRoles),
   webdav: z.boolean(),
   passwordHash: z.string().startsWith('$argon2'),
+  /** null = no two-factor sign-in. */
+  twoFactor: twoFactorRecord.nullable().optional(),
   createdAt: epochSeconds,
   updatedAt: epochSeconds,
 });
@@ -164,6 +186,7 @@ export type GrantRecord = z.infer<typeof grantRecord>;
 export type SigningKeyRecord = z.infer<typeof signingKeyRecord>;
 export type SignInFields = Pick<TokenRecord, 'authTime' | 'amr' | 'sid'>;
 export type UserRecord = z.infer<typeof userRecord>;
+export type TwoFactorRecord = z.infer<typeof twoFactorRecord>;
 export type ClientRecord = z.infer<typeof clientRecord>;
 export type TokenRecord = z.infer<typeof tokenRecord>;
 /** `signingKeys` may be left out by a writer (it came later): it is written as an empty table. */

@@ -43,6 +43,16 @@ export const updateUser =
     return { result: requireUser(draft, old.username), changes };
   };
 
+export const useTwoFactorStep =
+  (username: string, step: number): StoreOperation<UserRecord> =>
+  (draft) => {
+    const old = requireUser(draft, username.toLowerCase());
+    if (!old.twoFactor) throw new StoreNotFound(`user ${old.username} has no two-factor sign-in`);
+    if (old.twoFactor.lastStep >= step) throw new StoreConflict(`time step ${step} was used already`);
+    draft.put('users', check(userRecord, { ...old, twoFactor: { ...old.twoFactor, lastStep: step } }));
+    return { result: requireUser(draft, old.username), changes: [] };
+  };
+
 export const removeUser =
   (username: string): StoreOperation<void> =>
   (draft) => {
@@ -280,7 +290,7 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return parsed.data;
 }
 
-const userPatchKeys = ['role', 'webdav', 'passwordHash', 'name', 'email'] as const;
+const userPatchKeys = ['role', 'webdav', 'passwordHash', 'twoFactor', 'name', 'email'] as const;
 const clientPatchKeys = [
   'name',
   'role',
@@ -292,7 +302,7 @@ const clientPatchKeys = [
   'redirectUris',
   'postLogoutRedirectUris',
 ] as const;
-const grantPatchKeys = ['status', 'username', 'scope', 'usedAt', 'lastPolledAt', 'expiresAt'] as const;
+const grantPatchKeys = ['status', 'username', 'scope', 'usedAt', 'lastPolledAt', 'expiresAt', 'authTime', 'amr'] as const;
 
 /** Only the fields a patch may change, and only those given. */
 function pick<T extends object>(patch: T, keys: readonly (keyof T)[]): Partial<T> {

@@ -15,11 +15,12 @@
 import type { SharedFailures } from '../access/failure-limiter.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
 
-export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'name' | 'email'>>;
+export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor' | 'name' | 'email'>>;
 export type ClientPatch = Partial<
   Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris' | 'postLogoutRedirectUris'>
 >;
-export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt'>>;
+/** `authTime` and `amr`: a device grant is signed in to when it is approved (device-verification-endpoint.ts). */
+export type GrantPatch = Partial<Pick<GrantRecord, 'status' | 'username' | 'scope' | 'usedAt' | 'lastPolledAt' | 'expiresAt' | 'authTime' | 'amr'>>;
 
 /**
  * What changed, so caches can evict exactly what depends on it. Emitted for this process's own
@@ -47,6 +48,12 @@ export interface Store {
   /** A user without an `id` is given a random one: the stable OIDC subject. */
   addUser(user: UserRecord): Promise<void>;
   updateUser(username: string, patch: UserPatch, nowSeconds: number): Promise<UserRecord>;
+  /**
+   * Records that a TOTP time step was used (RFC 6238 §5.2: a code is accepted once), atomically:
+   * rejects with StoreConflict when the user's twoFactor.lastStep is already at or past `step`
+   * (so of two requests with one code exactly one wins), StoreNotFound without two-factor.
+   */
+  useTwoFactorStep(username: string, step: number): Promise<UserRecord>;
   /** Removes the user, their tokens, app passwords and grants, and the clients they own (with theirs). */
   removeUser(username: string): Promise<void>;
 

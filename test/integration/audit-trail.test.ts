@@ -16,7 +16,7 @@ import { getFormPage, postForm } from '../helpers/oauth-forms.js';
 import { runCli, runCliJson } from '../helpers/run-cli.js';
 import { within } from '../helpers/within.js';
 
-/** Kinds another change emits (two-factor, issue 13): this run cannot produce them yet. */
+/** Kinds this run does not produce (two-factor is audited by test/integration/two-factor.test.ts). */
 const emittedElsewhere = new Set<AuditEventKind>(['two_factor_changed']);
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { systemClock } from '../../src/clock.js';
 import { openFileStore } from '../../src/store/file-store.js';
+import { openPgStore } from '../../src/store/pg/pg-store.js';
+import { createSecretBox } from '../../src/two-factor/secret-box.js';
 import { migrations } from '../../src/store/pg/pg-migrations.js';
 import { makeClient, makeToken, makeUser } from '../fixtures/store/records.js';
 import { startPostgres } from '../helpers/postgres-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliEnv, runCli } from '../helpers/run-cli.js';
 
 const server = await startPostgres(t);
 
@@ -90,4 +92,55 @@ t.test('store copy: file to PostgreSQL and back, every user, client and live tok
 
   const usage = await runCli(['store', 'copy', '--from', file]);
   t.equal(usage.code, 2);
+});
+
+t.test('store copy keeps two-factor working: the sealed secret goes with its key file, or the copy stops before writing', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'store.json');
+  const source = await openFileStore({ path: file, clock: systemClock, watch: false });
+  const sealedSecret = await createSecretBox(`${file}.key`).seal('JBSWY3DPEHPK3PXP', 'alice');
+  const twoFactor = { sealedSecret, sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
+  await source.addUser(makeUser('alice', { twoFactor }));
+  await source.close();
+  const url = await server.createDatabase();
+  const opens = async (users: readonly { username: string; twoFactor?: { sealedSecret: string } | null }[], keyFile: string) =>
+    createSecretBox(keyFile).open(users[0]?.twoFactor?.sealedSecret ?? '', 'alice');
+
+  const noKey = await runCli(['store', 'copy', '--from', file, '--to', url]);
+  t.equal(noKey.code, 1, 'a postgres:// target without twoFactor.keyFile is refused');
+  t.match(noKey.stderr, `sealed with ${file}.key; set twoFactor.keyFile`);
+  const keyFile = join(dir, 'two-factor.key');
+  const env = cliEnv({ PHOTOGATE_TWO_FACTOR_KEY_FILE: `${file}.key` });
+  const there = await runCli(['store', 'copy', '--from', file, '--to', url], { env });
+  t.equal(there.code, 0, `nothing was written by the refused copy: ${there.stderr}`);
+  const pgStore = await openPgStore({ url, watch: false });
+  t.teardown(() => pgStore.close());
+  t.equal(await opens(await pgStore.listUsers(), `${file}.key`), 'JBSWY3DPEHPK3PXP', 'the key the PostgreSQL gateways are given opens it');
+
+  const back = join(dir, 'back.json');
+  const returned = await runCli(['store', 'copy', '--from', url, '--to', back], { env: cliEnv({ PHOTOGATE_TWO_FACTOR_KEY_FILE: keyFile }) });
+  t.equal(returned.code, 1, 'a --from key file that does not exist');
+  t.match(returned.stderr, `their key file ${keyFile} is missing`);
+  const fileBack = await runCli(['store', 'copy', '--from', url, '--to', back], { env });
+  t.equal(fileBack.code, 0, `twoFactor.keyFile names the key of both sides, nothing to carry: ${fileBack.stderr}`);
+  const copy = await openFileStore({ path: back, clock: systemClock, watch: false });
+  t.teardown(() => copy.close());
+  t.equal(await opens(await copy.listUsers(), `${file}.key`), 'JBSWY3DPEHPK3PXP');
+
+  const other = join(dir, 'other.json');
+  const fileToFile = await runCli(['store', 'copy', '--from', file, '--to', other]);
+  t.equal(fileToFile.code, 0, fileToFile.stderr);
+  t.match(fileToFile.stderr, `copied the two-factor key file ${file}.key to ${other}.key`);
+  const otherStore = await openFileStore({ path: other, clock: systemClock, watch: false });
+  t.teardown(() => otherStore.close());
+  t.equal(await opens(await otherStore.listUsers(), `${other}.key`), 'JBSWY3DPEHPK3PXP', 'the copied key opens it beside the new file');
+});
+
+t.test('with store.url and no twoFactor.keyFile, start and check-config fail saying what to set', async (t) => {
+  const url = await server.createDatabase();
+  for (const command of [['start', '--listen', '127.0.0.1:0'], ['check-config']]) {
+    const result = await runCli(command, { env: cliEnv({ PHOTOGATE_STORE_URL: url }) });
+    t.equal(result.code, 1, command.join(' '));
+    t.match(result.stderr, 'twoFactor.keyFile: required with store.url');
+  }
 });

@@ -59,7 +59,7 @@ t.test('users ls, show, mod, passwd, rm', async (t) => {
     ['alice', 'bert', 'bob', 'root'],
     'sorted by name',
   );
-  t.same(Object.keys(listed[0] as Json), ['username', 'role', 'webdav', 'created_at', 'updated_at']);
+  t.same(Object.keys(listed[0] as Json), ['username', 'role', 'webdav', 'two_factor', 'created_at', 'updated_at']);
   const searches = [
     { search: 'b', expected: ['bert', 'bob'] },
     { search: 'admin', expected: ['root'] },
@@ -80,7 +80,9 @@ t.test('users ls, show, mod, passwd, rm', async (t) => {
 
   t.match((await cli('users', 'mod', 'bob', '--webdav')).json, { username: 'bob', role: 'user', webdav: true });
   t.match((await cli('users', 'mod', 'bob', '--role', 'admin')).json, { role: 'admin', webdav: true }, 'role only');
-  t.match((await cli('users', 'mod', 'bob', '--no-webdav')).json, { role: 'admin', webdav: false });
+  t.match((await cli('users', 'mod', 'bob', '--no-webdav')).json, { role: 'admin', webdav: false, two_factor: false });
+  t.match((await cli('users', 'mod', 'bob', '--no-2fa')).json, { two_factor: false }, 'turning off what is off is no error');
+  t.equal((await cli('users', 'mod', 'bob', '--2fa')).code, 2, 'two-factor is set up by the user, not the CLI');
 
   const before = (await readStore()).users.find((u) => u.username === 'bert')?.passwordHash as string;
   const passwd = await cli('users', 'passwd', 'bert', '--password', 'new password');

@@ -18,7 +18,11 @@ interface Credentials {
   webdavAppPassword: string;
   readAppPassword: string;
   grafanaToken: string;
+  twoFactorAppPassword: string;
 }
+
+/** An activated two-factor setup (issue 13): what refuses the user's own password on Basic. */
+const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
 
 async function setUp(gw: TestGateway): Promise<Credentials> {
   await gw.addUser('alice', 'alice-password', { role: 'user', webdav: true });
@@ -29,7 +33,15 @@ async function setUp(gw: TestGateway): Promise<Credentials> {
     webdavAppPassword: (await gw.addAppPassword('alice', 'webdav')).secret,
     readAppPassword: (await gw.addAppPassword('alice', 'webdav read')).secret,
     grafanaToken: (await gw.addAccessToken('grafana', { username: 'alice' })).secret,
+    twoFactorAppPassword: await addTwoFactorUser(gw),
   };
+}
+
+/** Carol, with two-factor on: resolves to a WebDAV app password of hers. */
+async function addTwoFactorUser(gw: TestGateway): Promise<string> {
+  await gw.addUser('carol', 'carol-password', { role: 'user', webdav: true });
+  await gw.store.updateUser('carol', { twoFactor: twoFactorOn }, 1);
+  return (await gw.addAppPassword('carol', 'webdav')).secret;
 }
 
 function headerLines(headers: Record<string, string | string[]>): string[] {
@@ -61,6 +73,11 @@ const sameAsGateway: Case[] = [
   { name: 'two credentials', path: '/api/v1/photos', headers: (c) => ({ authorization: `Bearer ${c.photosToken}`, 'x-auth-token': c.photosToken }), status: 400 },
   { name: 'Basic app password on WebDAV', method: 'PROPFIND', path: '/originals/', headers: (c) => ({ authorization: basic('alice', c.webdavAppPassword) }), status: 200 },
   { name: 'Basic app password of another user', path: '/originals/a.jpg', headers: (c) => ({ authorization: basic('bob', c.webdavAppPassword) }), status: 401 },
+  { name: 'Basic own password of a user without two-factor', path: '/api/v1/photos', headers: () => ({ authorization: basic('alice', 'alice-password') }), status: 200 },
+  // Issue 13: Basic has no place for a code, so a two-factor user's own password opens nothing.
+  { name: 'Basic own password of a two-factor user', path: '/api/v1/photos', headers: () => ({ authorization: basic('carol', 'carol-password') }), status: 401 },
+  { name: 'Basic own password of a two-factor user on WebDAV', method: 'PROPFIND', path: '/originals/', headers: () => ({ authorization: basic('carol', 'carol-password') }), status: 401 },
+  { name: 'Basic app password of a two-factor user', method: 'PROPFIND', path: '/originals/', headers: (c) => ({ authorization: basic('carol', c.twoFactorAppPassword) }), status: 200 },
   { name: 'Basic wrong user password', path: '/api/v1/photos', headers: () => ({ authorization: basic('alice', 'wrong-password') }), status: 401 },
   { name: 'read-only app password may not PUT', method: 'PUT', path: '/originals/a.jpg', headers: (c) => ({ authorization: basic('alice', c.readAppPassword) }), status: 403 },
   { name: 'MOVE into another resource', method: 'MOVE', path: '/originals/a.jpg', headers: (c) => ({ authorization: basic('alice', c.webdavAppPassword), destination: '/api/v1/photos/x' }), status: 403 },

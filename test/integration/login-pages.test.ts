@@ -140,6 +140,7 @@ t.test('authorize page in Chromium', async (t) => {
     csrf_token: cookie?.value,
     username: 'alice',
     password: 'correct horse',
+    code: '',
     decision: 'allow',
   }], 'the form posts the hidden fields, the CSRF token and the decision');
   t.same(site.callbacks, [`/cb?code=abc&state=${encodeURIComponent(hostileState)}`], 'the 303 reached the client');

@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import t, { type Test } from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { type ManualClock, manualClock } from '../helpers/manual-clock.js';
+import { totpCode } from '../../src/two-factor/totp.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
 import { runCliJson } from '../helpers/run-cli.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
@@ -62,7 +63,7 @@ const mergeCookies = (old: string, res: Response) => {
   return [...jar.values()].filter((c) => !c.endsWith('=')).join('; ');
 };
 
-async function authorize(s: Setup, options: { cookie?: string; scope?: string; extra?: Record<string, string>; password?: string | false } = {}): Promise<Flow> {
+async function authorize(s: Setup, options: { cookie?: string; scope?: string; extra?: Record<string, string>; password?: string | false; code?: string } = {}): Promise<Flow> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -77,6 +78,7 @@ async function authorize(s: Setup, options: { cookie?: string; scope?: string; e
   const page = await getFormPage(url.href, cookie);
   const fields: Record<string, string> = { decision: 'allow' };
   if (options.password !== false) Object.assign(fields, { username: 'alice', password: options.password ?? 'alice-password' });
+  if (options.code !== undefined) fields.code = options.code;
   const res = await postForm(`${url.origin}${url.pathname}`, { ...page, cookie: mergeCookies(cookie, await fetch(url, { headers: { cookie }, redirect: 'manual' })) }, fields);
   cookie = mergeCookies(page.cookie, res);
   return { callback: new URL(res.headers.get('location') as string), verifier, state, nonce, cookie, pageShown: true };
@@ -252,4 +254,38 @@ t.test('RP-initiated logout', async (t) => {
   t.match(await confirmed.text(), /You are signed out/);
   const gone = await authorize(s, { cookie: again.cookie, extra: { prompt: 'none' } });
   t.equal(gone.callback.searchParams.get('error'), 'login_required');
+});
+
+/** Turns two-factor on for alice through the account API (issue 13); resolves to her TOTP secret. */
+async function turnOnTwoFactor(s: Setup): Promise<string> {
+  const post = async (path: string, body: object, headers: Record<string, string> = {}) =>
+    (await fetch(`${s.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
+  const auth = { 'x-auth-token': String((await post('/api/v1/session', { username: 'alice', password: 'alice-password' })).access_token) };
+  const secret = String((await post('/api/v1/users/alice/passcode', { type: 'totp', password: 'alice-password' }, auth)).Secret);
+  await post('/api/v1/users/alice/passcode/confirm', { type: 'totp', code: totpCode(secret, s.clock.nowMs()) }, auth);
+  await post('/api/v1/users/alice/passcode/activate', { type: 'totp' }, auth);
+  return secret;
+}
+
+t.test('a second factor: the ID token says otp and mfa, and a session from before two-factor is not reused', async (t) => {
+  const s = await setUp(t);
+  const before = await authorize(s);
+  t.same((await redeem(s, before)).claims()?.amr, ['pwd'], 'the password alone: pwd');
+  const secret = await turnOnTwoFactor(s);
+
+  const stale = await authorize(s, { cookie: before.cookie, extra: { prompt: 'none' } });
+  t.equal(stale.callback.searchParams.get('error'), 'login_required', 'the browser session signed in with the password alone no longer signs in a two-factor user');
+
+  // The confirm step's code is used: the next step's code (accepted one step ahead) signs in.
+  const code = totpCode(secret, s.clock.nowMs() + 30_000);
+  const flow = await authorize(s, { cookie: before.cookie, code });
+  t.ok(flow.pageShown);
+  const tokens = await redeem(s, flow);
+  t.same(tokens.claims()?.amr, ['pwd', 'otp', 'mfa'], 'RFC 8176: password, one-time password, multiple factors');
+  const refreshed = await oidc.refreshTokenGrant(s.config, tokens.refresh_token as string);
+  t.same(refreshed.claims()?.amr, ['pwd', 'otp', 'mfa'], 'a refresh tells the same sign-in');
+
+  const sso = await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } });
+  t.notOk(sso.pageShown, 'the session signed in with the code is used for single sign-on');
+  t.same((await redeem(s, sso)).claims()?.amr, ['pwd', 'otp', 'mfa'], 'and its ID tokens say so too');
 });

@@ -6,6 +6,7 @@
  * fails, until it is back. The brute-force limits are shared: failures spread over the replicas
  * count once.
  */
+import { join } from 'node:path';
 import t from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js';
@@ -18,7 +19,7 @@ const server = await startPostgres(t);
 
 t.test('three replicas: SIGKILL during issuance, a PostgreSQL restart, nothing acknowledged lost, revocation everywhere', async (t) => {
   const url = await server.createDatabase();
-  const env = { PHOTOGATE_STORE_URL: url, PHOTOGATE_ADMIN_PASSWORD: 'admin-password' };
+  const env = { PHOTOGATE_STORE_URL: url, PHOTOGATE_ADMIN_PASSWORD: 'admin-password', PHOTOGATE_TWO_FACTOR_KEY_FILE: join(t.testdir(), 'two-factor.key') };
   const upstream = await startEchoUpstream(t);
   const start = () => startGatewayProcess(t, ['--upstream', upstream.url], env);
   // Started together: the schema is migrated once, under the advisory lock.

@@ -11,6 +11,8 @@ import { manualClock } from '../helpers/manual-clock.js';
 import { basic, startTestGateway } from '../helpers/test-gateway.js';
 
 const sessionPath = '/api/v1/session';
+/** What PhotoPrism's web UI reads (photoprism-web-ui.test.ts covers the upstream parts). */
+const aliceInPhotoPrismTerms = { Name: 'alice', DisplayName: 'alice', Role: 'user', SuperAdmin: false, CanLogin: true, WebDAV: false, AuthProvider: 'local', AuthMethod: 'default' };
 
 async function login(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}${sessionPath}`, {
@@ -39,8 +41,8 @@ t.test('a password login creates a session that GET describes and DELETE ends', 
   t.equal(json.expires_in, 1_209_600, 'tokens.sessionTtlSeconds');
   t.match(json.session_id, /^sess[a-z0-9]{8}$/, 'the public reference id');
   t.equal(json.scope, '*');
-  t.same(json.user, { username: 'alice', role: 'user' });
-  t.same(Object.keys(json), ['access_token', 'token_type', 'expires_in', 'session_id', 'scope', 'user']);
+  t.same(json.user, { ...aliceInPhotoPrismTerms, username: 'alice', role: 'user' });
+  t.same(Object.keys(json), ['access_token', 'token_type', 'expires_in', 'session_id', 'scope', 'user', 'provider']);
   const token = String(json.access_token);
   const record = (await gw.store.listTokens()).find((x) => x.id === json.session_id);
   t.equal(record?.kind, 'session');
@@ -55,7 +57,7 @@ t.test('a password login creates a session that GET describes and DELETE ends', 
   for (const headers of both) {
     const got = await call(gw.url, 'GET', headers);
     t.equal(got.res.status, 200);
-    t.same(got.json, { expires_in: 1_209_600, session_id: json.session_id, scope: '*', user: { username: 'alice', role: 'user' } });
+    t.same(got.json, { expires_in: 1_209_600, session_id: json.session_id, scope: '*', user: { ...aliceInPhotoPrismTerms, username: 'alice', role: 'user' }, provider: 'local' });
   }
 
   const deleted = await call(gw.url, 'DELETE', { 'x-auth-token': token });
@@ -82,7 +84,8 @@ t.test('an app password logs in only when its scope allows sessions', async (t) 
   t.equal(viaNarrow.res.status, 200);
   t.equal(viaNarrow.json.scope, 'photos sessions', 'the app password\'s scope');
   t.equal(viaNarrow.json.expires_in, 600, 'never outlives the app password');
-  t.same(viaNarrow.json.user, { username: 'alice', role: 'admin' });
+  t.match(viaNarrow.json.user, { username: 'alice', role: 'admin', Name: 'alice', Role: 'admin' });
+  t.equal(viaNarrow.json.provider, 'application');
   const albums = await fetch(`${gw.url}/api/v1/albums`, { headers: { 'x-auth-token': String(viaNarrow.json.access_token) } });
   t.equal(albums.status, 403, 'the session is limited to that scope');
 
@@ -203,7 +206,7 @@ t.test('sessions expire', async (t) => {
   t.equal((await call(gw.url, 'GET', headers)).res.status, 401, 'refused at expiry');
 });
 
-t.test('the session API is photogate\'s; the upstream\'s session lists stay proxied', async (t) => {
+t.test('the session API is photogate\'s; the upstream\'s session management is for admins only', async (t) => {
   const upstream = await startEchoUpstream(t);
   const gw = await startTestGateway(t, { upstream: upstream.url });
   await gw.addUser('alice', 'correct horse');
@@ -214,10 +217,13 @@ t.test('the session API is photogate\'s; the upstream\'s session lists stay prox
   t.equal(byId.status, 403, 'sub-paths of /api/v1/session are not forwarded');
   t.equal(((await byId.json()) as { error: string }).error, 'access_denied');
   t.equal(upstream.seen.length, before, 'the upstream saw none of the session API');
-  t.equal((await fetch(`${gw.url}/api/v1/sessions`, { headers })).status, 200);
-  t.equal(upstream.last()?.url, '/api/v1/sessions');
-  t.equal((await fetch(`${gw.url}/api/v1/users/alice/sessions`, { headers })).status, 200);
-  t.equal(upstream.last()?.url, '/api/v1/users/alice/sessions');
+  t.equal((await fetch(`${gw.url}/api/v1/sessions`, { headers })).status, 403, 'a user role does not reach the shared upstream account\'s sessions');
+  t.equal((await fetch(`${gw.url}/api/v1/users/alice/sessions`, { headers })).status, 200, 'photogate\'s account API');
+  t.equal(upstream.seen.length, before, 'neither reached the upstream');
+  await gw.addUser('root', 'correct horse', { role: 'admin' });
+  const admin = await login(gw.url, { username: 'root', password: 'correct horse' });
+  t.equal((await fetch(`${gw.url}/api/v1/sessions`, { headers: { 'x-auth-token': String(admin.json.access_token) } })).status, 200);
+  t.equal(upstream.last()?.url, '/api/v1/sessions', 'an admin does');
 });
 
 t.test('no secret reaches the store file', async (t) => {

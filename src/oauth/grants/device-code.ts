@@ -7,6 +7,7 @@ import { type Clock, nowSeconds } from '../../clock.js';
 import { digestSecret } from '../../credentials/secrets.js';
 import { GatewayError, InvalidGrant, InvalidRequest, StoreConflict } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { signInFieldsOf } from '../../credentials/issue-credential.js';
 import { issueTokenPair } from '../issue-token-pair.js';
 import type { TokenLifetimes } from './authorization-code.js';
 import type { Grant } from './grant.js';
@@ -53,6 +54,8 @@ export function deviceCodeGrant(store: Store, clock: Clock, lifetimes: TokenLife
         scope: grant.scope,
         familyId: grant.id,
         grantType: deviceCodeGrantType,
+        // How the approving person signed in (device-verification-endpoint.ts): the tokens' and ID token's amr.
+        signIn: signInFieldsOf(grant),
         accessTokenTtlSeconds: lifetimes.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: lifetimes.refreshTokenTtlSeconds,
         issueIdToken: lifetimes.issueIdToken,

@@ -96,7 +96,7 @@ export function passwordGrant(deps: PasswordGrantDeps): Grant {
       if (username.toLowerCase() !== session.username) {
         throw new InvalidGrant({ description: 'The username or password is wrong.', detail: 'not the session\'s user' });
       }
-      const confirmed = await deps.signIn(clientAddress(req, deps.trustedProxies), session.username, password);
+      const confirmed = await deps.signIn(clientAddress(req, deps.trustedProxies), session.username, password, params.get('code'));
       if (confirmed?.kind !== 'user_password') {
         throw new InvalidGrant({
           description: 'The username or password is wrong.',

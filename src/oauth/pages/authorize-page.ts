@@ -9,6 +9,8 @@
  * - Allow is the first submit button, so Enter allows; Deny skips the browser's field checks
  *   (`formnovalidate`): declining needs no password, it only sends the user back to the client
  *   with `error=access_denied` (RFC 6749 §4.1.2.1).
+ * - An optional code field takes the second factor of users with two-factor sign-in on
+ *   (oauth/sign-in.ts); others leave it empty.
  * - Every value is escaped by the `html` tag; there is no script.
  */
 import { html } from './html.js';
@@ -31,7 +33,7 @@ export interface AuthorizePageOptions {
 }
 
 /** Names the form itself uses; a hidden field with one of them would send it twice. */
-const formFields = new Set(['csrf_token', 'username', 'password', 'decision']);
+const formFields = new Set(['csrf_token', 'username', 'password', 'code', 'decision']);
 
 export function renderAuthorizePage(options: AuthorizePageOptions): string {
   const hidden = Object.entries(options.hidden).map(([name, value]) => {
@@ -42,7 +44,9 @@ export function renderAuthorizePage(options: AuthorizePageOptions): string {
     ? html`<label for="username">Username</label>
 <input id="username" name="username" type="text" value="${options.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>`
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="code">Code from your authenticator app <small>(only with two-factor sign-in)</small></label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false">`
     : html`<p>Signed in as <strong>${options.signedInAs}</strong>.</p>`;
   const body = html`<h1>Sign in to allow access</h1>
 <p><strong>${options.clientName}</strong> asks for access to your account:</p>

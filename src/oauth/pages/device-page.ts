@@ -45,6 +45,8 @@ ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="code">Code from your authenticator app <small>(only with two-factor sign-in)</small></label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false">
 <div class="buttons">
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>

@@ -6,7 +6,7 @@
  * back; so both stores have one set of rules, and a field added to a record needs no SQL.
  * - Acknowledged only after COMMIT; a lost connection before it rejects (StoreUnavailable), so
  *   nothing acknowledged is lost.
- * - Single-use values (codes, device codes, refresh tokens) are consumed under a row lock: of
+ * - Single-use values (codes, device codes, refresh tokens, TOTP time steps) are consumed under a row lock: of
  *   two replicas redeeming one code at once, the second reads the first's committed change and
  *   gets StoreConflict.
  * - What a write changed is announced here at once and NOTIFYed in its transaction to the other
@@ -118,6 +118,10 @@ class PgStore implements PgStoreHandle {
   }
   updateUser(username: string, patch: UserPatch, nowSeconds: number) {
     return this.#write((l) => l.rows('users', 'username = $1', [username.toLowerCase()]), ops.updateUser(username, patch, nowSeconds));
+  }
+  /** Compare-and-set under the user's row lock: of two replicas taking one step, the second reads the first's commit and conflicts. */
+  useTwoFactorStep(username: string, step: number) {
+    return this.#write((l) => l.rows('users', 'username = $1', [username.toLowerCase()]), ops.useTwoFactorStep(username, step));
   }
   async removeUser(username: string) {
     const name = username.toLowerCase();

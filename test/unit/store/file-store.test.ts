@@ -63,12 +63,12 @@ for (const mode of storeModes) {
     const file = JSON.parse(await readFile(path, 'utf8'));
     t.same(Object.keys(file), ['version', 'journal', 'users', 'clients', 'tokens', 'grants', 'signingKeys']);
     t.match(file.journal, { id: /^[0-9a-f]{32}$/, seq: 5 }, 'the journal that continues it, and the five writes it holds');
-    // Every field the schema requires; optional ones (an OIDC sign-in's) only where they were set.
+    // Every field the schema requires; optional ones (an OIDC sign-in's, two-factor) only where they were set.
     const keysOf = (schema: { shape: object }, ...optional: string[]) =>
       Object.keys(schema.shape)
         .filter((k) => !optional.includes(k))
         .sort();
-    for (const user of file.users) t.same(Object.keys(user).sort(), keysOf(userRecord, 'name', 'email'));
+    for (const user of file.users) t.same(Object.keys(user).sort(), keysOf(userRecord, 'name', 'email', 'twoFactor'));
     for (const client of file.clients) t.same(Object.keys(client).sort(), keysOf(clientRecord, 'postLogoutRedirectUris'));
     for (const token of file.tokens) t.same(Object.keys(token).sort(), keysOf(tokenRecord, 'authTime', 'amr', 'sid'));
     for (const grant of file.grants) t.same(Object.keys(grant).sort(), keysOf(grantRecord, 'authTime', 'amr', 'sid', 'nonce'));

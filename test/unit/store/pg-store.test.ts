@@ -111,6 +111,39 @@ t.test('two replicas redeeming one code, or one refresh token, at the same momen
   }
 });
 
+t.test('two replicas taking one TOTP time step at the same moment: exactly one success', async (t) => {
+  const url = await server.createDatabase();
+  const replicas = await Promise.all([0, 1].map(() => openPgStore({ url, watch: false })));
+  t.teardown(() => Promise.all(replicas.map((store) => store.close())));
+  const [a, b] = replicas as [Store, Store] & typeof replicas;
+  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
+  await a.addUser(makeUser('alice', { twoFactor }));
+  for (let step = 1; step <= 20; step++) {
+    const results = await Promise.allSettled([a, b, a, b].map((s) => s.useTwoFactorStep('alice', step)));
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `step ${step}`);
+    t.ok(results.every((r) => r.status === 'fulfilled' || r.reason instanceof StoreConflict));
+  }
+  t.equal((await b.findUser('alice'))?.twoFactor?.lastStep, 20);
+});
+
+t.test('turning two-factor on or off on one replica evicts on the other (NOTIFY user-changed)', async (t) => {
+  const url = await server.createDatabase();
+  const writer = await openPgStore({ url, watch: true });
+  const reader = await openPgStore({ url, watch: true });
+  t.teardown(() => Promise.all([writer.close(), reader.close()]));
+  const seen: string[] = [];
+  reader.onChange((change) => seen.push(describeChange(change)));
+  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: null, lastStep: 0 };
+  await writer.addUser(makeUser('alice'));
+  await writer.updateUser('alice', { twoFactor }, 2000);
+  await writer.useTwoFactorStep('alice', 5);
+  await writer.updateUser('alice', { twoFactor: { ...twoFactor, lastStep: 5, activatedAt: 2001 } }, 2001);
+  await within(1000, () => seen.length >= 1);
+  await writer.updateUser('alice', { twoFactor: null }, 2002);
+  await within(1000, () => seen.length >= 2);
+  t.same(seen, ['user-changed:alice', 'user-changed:alice'], 'activation and turning off; not set-up, not a used step');
+});
+
 // The 100 ms p99 target is judged by `npm run bench` (bench/postgres.ts), not by a timed test on a
 // shared machine; here every change must arrive, and the figures are reported.
 t.test('a change on one replica reaches the other at once (NOTIFY)', async (t) => {

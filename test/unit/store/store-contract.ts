@@ -136,6 +136,36 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     t.equal(lost.length, 1);
   });
 
+  t.test('useTwoFactorStep: a time step is taken once, durably, even by two concurrent writes', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    await store.addUser(makeUser('alice', { twoFactor }));
+    await store.addUser(makeUser('bob'));
+    const results = await Promise.allSettled([store.useTwoFactorStep('alice', 11), store.useTwoFactorStep('Alice', 11)]);
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one of two takes the step');
+    t.match(
+      results.find((r) => r.status === 'fulfilled'),
+      { value: { twoFactor: { lastStep: 11 } } },
+    );
+    t.match(
+      results.find((r) => r.status === 'rejected'),
+      { reason: StoreConflict },
+    );
+    await t.rejects(store.useTwoFactorStep('alice', 10), StoreConflict, 'an earlier step');
+    await t.rejects(store.useTwoFactorStep('alice', 11), StoreConflict, 'the same step again');
+    await t.rejects(store.useTwoFactorStep('bob', 11), StoreNotFound, 'no two-factor');
+    await t.rejects(store.useTwoFactorStep('nobody', 11), StoreNotFound);
+    t.same((await store.findUser('alice'))?.twoFactor, { ...twoFactor, lastStep: 11 }, 'the other fields stay');
+    t.equal((await (await reopen()).findUser('alice'))?.twoFactor?.lastStep, 11);
+    t.same(changes, [], 'using a step changes nothing cached');
+    await store.updateUser('alice', { twoFactor: null }, 2000);
+    t.notOk((await store.findUser('alice'))?.twoFactor, 'null turns it off');
+    t.same(changes, ['user-changed:alice'], 'turning two-factor off does');
+    await store.updateUser('alice', { twoFactor }, 2001);
+    t.same((await store.findUser('alice'))?.twoFactor, twoFactor);
+    t.same(changes, ['user-changed:alice', 'user-changed:alice'], 'and turning it on');
+  });
+
   t.test('removeTokenFamily removes the family, announces each token, and resolves to the count', async (t) => {
     const { store, changes, fingerprint } = await open(t);
     await store.addToken(makeToken('a1', { familyId: 'f1' }));

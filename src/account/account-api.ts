@@ -1,0 +1,154 @@
+/**
+ * The account API in PhotoPrism's shapes, answered by photogate and never forwarded
+ * (PRODUCT.md "account API", photoprism-web-ui.md §2 "Account dialogs"):
+ *
+ *   GET  /api/v1/users/{id}/sessions             the caller's app passwords
+ *   PUT  /api/v1/users/{id}/password             {old, new}
+ *   POST /api/v1/users/{id}/passcode             {type: "totp", password}  set up
+ *   POST /api/v1/users/{id}/passcode/confirm     {type, code}
+ *   POST /api/v1/users/{id}/passcode/activate    {type}
+ *   POST /api/v1/users/{id}/passcode/deactivate  {type, password}
+ *
+ * - The caller is a user's session or user access token (`X-Auth-Token` or Bearer); app
+ *   passwords and tokens issued to clients are refused (403): they never manage accounts.
+ * - `{id}` is the caller's username or the upstream `UID` the session answer handed out; any other
+ *   id is 403.
+ * Every passcode step takes the one body shape `{type, code, password}`; a field a step does not
+ * need is ignored. Pinned by test/integration/account-api.test.ts.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Authenticator } from '../credentials/authenticate.js';
+import type { Principal } from '../credentials/principal.js';
+import { requireTokenPrincipal } from '../credentials/require-token-principal.js';
+import { AccessDenied, InvalidGrant, InvalidRequest, MethodNotAllowed } from '../errors.js';
+import { clientAddress } from '../http/client-address.js';
+import { type FormParams, readFormBody } from '../http/read-form-body.js';
+import type { EndpointHandler, EndpointRequest } from '../http/router.js';
+import { sendJson } from '../http/send-json.js';
+import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
+import type { AccountActions } from './account-actions.js';
+
+export interface AccountApiDeps {
+  actions: AccountActions;
+  authenticator: Authenticator;
+  upstreamIdentity: UpstreamIdentitySource;
+  trustedProxies: ReadonlySet<string>;
+  bodyLimitBytes: number;
+}
+
+export interface AccountApi {
+  /** The handler for this path, undefined when it is not an account path; throws 405 for a wrong method. */
+  find(method: string, path: string): EndpointHandler | undefined;
+}
+
+interface Call {
+  request: EndpointRequest;
+  principal: Principal;
+  username: string;
+  address: string;
+}
+
+type Action = (call: Call) => Promise<void>;
+
+const pattern = /^\/api\/v1\/users\/([^/]+)\/(sessions|password|passcode(?:\/(?:confirm|activate|deactivate))?)$/;
+
+async function readBody(req: IncomingMessage, limit: number): Promise<FormParams> {
+  return readFormBody(req, limit);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function requireType(params: FormParams): void {
+  const type = params.get('type') ?? 'totp';
+  if (type !== 'totp') throw new InvalidRequest({ description: 'Only type "totp" is supported.' });
+}
+
+export function createAccountApi(deps: AccountApiDeps): AccountApi {
+  const { actions } = deps;
+  const body = (call: Call) => readBody(call.request.req, deps.bodyLimitBytes);
+  const ok = (call: Call, answer: unknown) => sendJson(call.request.res, 200, answer);
+
+  const actionsByPath: Record<string, Record<string, Action>> = {
+    sessions: {
+      GET: async (call) => {
+        const list = await actions.listAppPasswords(call.username);
+        ok(
+          call,
+          list.map((token) => ({ ID: token.id, ClientName: token.name, AuthScope: token.scope, LastActive: 0, Expires: token.expiresAt ?? 0, CreatedAt: token.createdAt })),
+        );
+      },
+    },
+    password: {
+      PUT: async (call) => {
+        const params = await body(call);
+        await actions.changePassword(call.username, params.get('old') ?? '', params.get('new') ?? '', call.principal.credentialId, call.address);
+        ok(call, { code: 200, message: 'Password changed.' });
+      },
+    },
+    passcode: {
+      POST: async (call) => {
+        const params = await body(call);
+        requireType(params);
+        ok(call, await actions.setUpTwoFactor(call.username, params.get('password') ?? '', call.address));
+      },
+    },
+    'passcode/confirm': {
+      POST: async (call) => {
+        const params = await body(call);
+        requireType(params);
+        const view = await actions.confirmTwoFactor(call.username, params.get('code') ?? '');
+        if (view === undefined) throw new InvalidGrant({ description: 'The code is not right, or was used already.' });
+        ok(call, view);
+      },
+    },
+    'passcode/activate': {
+      POST: async (call) => {
+        requireType(await body(call));
+        ok(call, await actions.activateTwoFactor(call.username, call.address));
+      },
+    },
+    'passcode/deactivate': {
+      POST: async (call) => {
+        const params = await body(call);
+        requireType(params);
+        await actions.deactivateTwoFactor(call.username, params.get('password') ?? '', call.address);
+        ok(call, { Type: 'totp', Secret: '', QRCode: '', RecoveryCode: '', VerifiedAt: null, ActivatedAt: null, URI: '' });
+      },
+    },
+  };
+
+  async function requireCaller(request: EndpointRequest, id: string): Promise<Principal & { username: string }> {
+    const principal = await requireTokenPrincipal(request.req.headersDistinct, deps.authenticator);
+    const isUserToken = principal.username !== null && principal.clientId === null && (principal.kind === 'session' || principal.kind === 'access_token');
+    if (!isUserToken) {
+      throw new AccessDenied({ description: 'App passwords and client tokens cannot manage accounts.', detail: `a ${principal.kind}` });
+    }
+    const username = principal.username as string;
+    if (decodeSegment(id).toLowerCase() !== username) {
+      const uid = (await deps.upstreamIdentity.get())?.user.UID;
+      if (uid === undefined || id !== uid) throw new AccessDenied({ description: 'You can only manage your own account.', detail: `id ${id}` });
+    }
+    return { ...principal, username };
+  }
+
+  return {
+    find(method, path) {
+      const match = pattern.exec(path);
+      if (match === null) return undefined;
+      const [, id = '', kind = ''] = match;
+      const methods = actionsByPath[kind] as Record<string, Action>;
+      const action = methods[method];
+      if (action === undefined) throw new MethodNotAllowed(Object.keys(methods));
+      return async (request) => {
+        const principal = await requireCaller(request, id);
+        await action({ request, principal, username: principal.username, address: clientAddress(request.req, deps.trustedProxies) });
+      };
+    },
+  };
+}
