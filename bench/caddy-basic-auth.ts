@@ -17,28 +17,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startChild, type StartedChild } from './child-processes.js';
+import { findFreePort } from './free-port.js';
 
 export interface CaddyBasicAuth {
   process: StartedChild;
   url: string;
   username: string;
   password: string;
-}
-
-/** A port free right now on 127.0.0.1 (Caddy cannot listen on port 0 and tell us the port). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startCaddyBasicAuth(upstreamUrl: string, workDir: string): Promise<CaddyBasicAuth> {

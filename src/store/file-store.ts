@@ -6,6 +6,7 @@
  * working here within a second. Expired records are purged in the background (purge-expired.ts).
  * Pinned by test/unit/store/*.test.ts.
  */
+import { announceChanges } from './announce-changes.js';
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
@@ -68,7 +69,7 @@ class FileStore implements FileStoreHandle {
 
   constructor(path: string, options: StoreFileOptions) {
     this.#path = path;
-    this.#file = new StoreFile(path, options, (changes) => this.#announce(changes));
+    this.#file = new StoreFile(path, options, (changes) => announceChanges(this.#listeners, changes));
   }
 
   get sizes() {
@@ -227,20 +228,5 @@ class FileStore implements FileStoreHandle {
    */
   async #removeTokensInBatches(select: (draft: StoreDraft) => Iterable<TokenRecord>): Promise<void> {
     while ((await this.#enqueue(ops.removeTokensBatch(select, bulkRemovalBatch))) === bulkRemovalBatch);
-  }
-
-  /** A listener that throws is a bug: it is reported as uncaught, and the others still run. */
-  #announce(changes: readonly StoreChange[]): void {
-    for (const change of changes) {
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(change);
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
-    }
   }
 }

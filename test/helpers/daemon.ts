@@ -6,20 +6,10 @@
  * took it in between (the daemon's output says "address already in use").
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
 import type { Test } from 'tap';
+import { findFreePort } from '../../bench/free-port.js';
 
-/** A port that was free a moment ago on loopback (listen on 0, read it, close). */
-export async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { findFreePort };
 
 export interface DaemonOptions {
   name: string;

@@ -14,6 +14,7 @@
  * - An unreachable server: every call rejects with StoreUnavailable within ~2.5 s.
  * Pinned by test/unit/store/pg-store.test.ts and the contract suite (store-contract.ts).
  */
+import { announceChanges } from '../announce-changes.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { TableName, TableRecords } from '../change-set.js';
@@ -88,7 +89,7 @@ class PgStore implements PgStoreHandle {
     this.#listener = new ChangeListener({
       connectionString: options.url,
       origin: this.#origin,
-      announce: (changes) => this.#announce(changes),
+      announce: (changes) => announceChanges(this.#listeners, changes),
       channels: { [failuresChannel]: (payload) => this.sharedFailures.receive(payload) },
       warn: this.#warn,
     });
@@ -348,7 +349,7 @@ class PgStore implements PgStoreHandle {
     this.#checkOpen();
     return this.#track(
       writeInTransaction(this.pool, this.#origin, scope, op).then((outcome) => {
-        this.#announce(outcome.changes);
+        announceChanges(this.#listeners, outcome.changes);
         return outcome.result;
       }),
     );
@@ -365,21 +366,6 @@ class PgStore implements PgStoreHandle {
         found = await scope(l);
       }, ops.removeTokensBatch(select, bulkRemovalBatch));
       if (found < bulkRemovalBatch) return;
-    }
-  }
-
-  /** A listener that throws is a bug: it is reported as uncaught, and the others still run. */
-  #announce(changes: readonly StoreChange[]): void {
-    for (const change of changes) {
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(change);
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
     }
   }
 }
