@@ -2,8 +2,10 @@
  * A real WebSocket client (Node's global WebSocket, undici's RFC 6455 implementation) through a
  * `photogate start` process to an upstream WebSocket on `/api/v1/ws` (built-in rule: any valid
  * credential). With a token the upgrade succeeds and messages flow both ways, the token never
- * reaching the upstream; without one, or with a wrong one, the upgrade is refused with 401 and
- * never reaches the upstream.
+ * reaching the upstream; with a wrong one the upgrade is refused with 401. Without any, the
+ * socket opens (a browser cannot send a header; PhotoPrism's UI sends its token in the first
+ * message, src/photoprism/websocket-relay.ts) and is closed with 1008 when that message holds
+ * no valid session. Neither reaches the upstream.
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -96,8 +98,14 @@ t.test('a WebSocket client through photogate: with a token it talks, without one
   }
 
   const before = upstream.upgrades.length;
+  {
+    const { ws, opened } = await openWebSocket(wsUrl, {});
+    t.ok(opened, 'no token: the socket opens, waiting for the first message (browsers send no header)');
+    const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener('close', resolve, { once: true }));
+    ws.send(JSON.stringify({ session: '0'.repeat(48) }));
+    t.equal((await closed).code, 1008, 'no token: a first message without a valid session closes it (1008, policy)');
+  }
   for (const [name, headers] of [
-    ['no token', {}],
     ['a wrong token', { authorization: `Bearer ${'0'.repeat(48)}` }],
     ['a wrong X-Auth-Token', { 'x-auth-token': `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}` }],
   ] as const) {
