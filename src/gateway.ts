@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { createAccountActions } from './account/account-actions.js';
 import { createAccountApi } from './account/account-api.js';
+import { accountCookieName, createAccountEndpoints } from './account/account-endpoints.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
@@ -36,7 +37,9 @@ import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
+import { createBrowserSessions } from './oidc/browser-session.js';
 import { createOidc } from './oidc/create-oidc.js';
+import { createSignIn } from './oauth/sign-in.js';
 import { createUpstreamIdentity } from './photoprism/upstream-identity.js';
 import { createWebSocketRelay } from './photoprism/websocket-relay.js';
 import { createForwardedHeaders } from './proxy/forwarded-headers.js';
@@ -113,9 +116,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     trustedProxies: config.trustedProxies,
     publicProtocol: new URL(deps.issuer).protocol.slice(0, -1),
     upstreamHeaders: config.upstream.headers,
+    dropCookies: [accountCookieName, `__Secure-${accountCookieName}`],
   });
 
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
+  const secure = deps.issuer.startsWith('https:');
+  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
       { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc, twoFactor, upstreamIdentity },
@@ -126,6 +132,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticateRequest, trustedProxies, audit) } },
     { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
+    ...createAccountEndpoints({
+      sessions: createBrowserSessions({ store, clock, secure, ttlSeconds: config.account.sessionTtlSeconds, path: '/', cookieName: accountCookieName }),
+      signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }),
+      actions: accountActions,
+      secure,
+      trustedProxies,
+      bodyLimitBytes: config.limits.bodyBytes,
+    }),
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
   const router = createRouter(endpoints);
@@ -142,7 +156,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         firstMessageTimeoutMs: config.limits.webSocketSessionTimeoutMs,
       })
     : undefined;
-  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
   const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
   const accountCounter = metrics.requestsFor('endpoint', accountApiPath);

@@ -98,6 +98,12 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Lifetimes and limits of tokens issued by the CLI and the session API.'),
+  account: z
+    .strictObject({
+      sessionTtlSeconds: positiveInt.default(1_209_600).describe('Absolute lifetime of a sign-in on the /account page (its session cookie); default 14 days.'),
+    })
+    .prefault({})
+    .describe('The /account page, where a person manages their own account.'),
   oauth: z
     .strictObject({
       codeTtlSeconds: positiveInt.max(600).default(60).describe('Authorization codes are single use and live this long (RFC 6749 §4.1.2: short).'),

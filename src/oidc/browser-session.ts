@@ -39,8 +39,19 @@ export interface BrowserSessions {
 
 const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
 
-export function createBrowserSessions(deps: { store: Store; clock: Clock; secure: boolean; ttlSeconds: number; path: string }): BrowserSessions {
-  const name = deps.secure ? '__Secure-photogate-session' : 'photogate-session';
+export interface BrowserSessionOptions {
+  store: Store;
+  clock: Clock;
+  secure: boolean;
+  ttlSeconds: number;
+  path: string;
+  /** The cookie's name without the `__Secure-` prefix (default `photogate-session`). */
+  cookieName?: string;
+}
+
+export function createBrowserSessions(deps: BrowserSessionOptions): BrowserSessions {
+  const base = deps.cookieName ?? 'photogate-session';
+  const name = deps.secure ? `__Secure-${base}` : base;
   const attributes = `Path=${deps.path}; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
 
   async function find(req: IncomingMessage): Promise<BrowserSession | undefined> {

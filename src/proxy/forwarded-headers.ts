@@ -28,6 +28,14 @@ export interface ForwardedHeadersConfig {
   publicProtocol: string;
   /** Sent on every forwarded request (the upstream's own credential, for example). */
   upstreamHeaders: Readonly<Record<string, string>>;
+  /** Our own cookies (the account page's session): removed from the Cookie header forwarded upstream. */
+  dropCookies?: readonly string[];
+}
+
+/** The Cookie header without the named cookies; undefined when nothing is left. */
+function withoutCookies(header: string, names: ReadonlySet<string>): string | undefined {
+  const kept = header.split(';').map((pair) => pair.trim()).filter((pair) => pair !== '' && !names.has(pair.split('=', 1)[0] as string));
+  return kept.length === 0 ? undefined : kept.join('; ');
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade'];
@@ -61,6 +69,7 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
     ...METHOD_OVERRIDE.map((name) => [name, 'refuse'] as const),
   ]);
   const trusted = new Set(config.trustedProxies);
+  const dropCookies = new Set(config.dropCookies ?? []);
   const extra = Object.entries(config.upstreamHeaders).map(([k, v]) => [k.toLowerCase(), v] as const);
 
   return {
@@ -73,6 +82,12 @@ export function createForwardedHeaders(config: ForwardedHeadersConfig): Forwarde
         const action = reserved.get(name) ?? (name.includes('_') ? reserved.get(name.replaceAll('_', '-')) : undefined);
         if (action === 'refuse') refuseOverride(name);
         if (action === 'drop') delete headers[name];
+      }
+
+      if (dropCookies.size > 0 && headers.cookie !== undefined) {
+        const cookie = withoutCookies(headers.cookie, dropCookies);
+        if (cookie === undefined) delete headers.cookie;
+        else headers.cookie = cookie;
       }
 
       const connection = headers.connection;

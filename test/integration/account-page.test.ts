@@ -1,0 +1,79 @@
+/**
+ * The /account page over plain HTTP (a browser without JavaScript): the sign-in form, a wrong
+ * password (401, counted in the audit trail), a two-factor user asked for the code, a sign-in
+ * that sets the session cookie with the contract's attributes and shows the person's app
+ * passwords, a POST without the CSRF token refused (400) changing nothing, the cookie neither a
+ * credential nor forwarded upstream, and sign-out ending the session on the server.
+ */
+import t from 'tap';
+import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { getFormPage, postForm } from '../helpers/oauth-forms.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+
+t.test('sign in, see the app passwords, sign out', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'correct horse');
+  await gw.addAppPassword('alice', 'photos');
+  const sessions = async () => (await gw.store.listTokens()).filter((token) => token.kind === 'session' && token.grantType === 'browser');
+
+  const form = await getFormPage(`${gw.url}/account`);
+  t.equal(form.status, 200);
+  t.match(form.html, /name="username"[\s\S]*name="password"[\s\S]*name="code"/, 'sign-in form with the code field');
+  t.ok(form.hidden.csrf_token, 'the form carries a CSRF token');
+
+  const wrong = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'wrong' });
+  t.equal(wrong.status, 401, 'a wrong password is 401');
+  t.match(await wrong.text(), /role="alert">The username or password is not right/);
+
+  const noToken = await postForm(`${gw.url}/account/sign-in`, { ...form, hidden: {} }, { username: 'alice', password: 'correct horse' });
+  t.equal(noToken.status, 400, 'no CSRF token: 400');
+  const crossSite = await fetch(`${gw.url}/account/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    body: new URLSearchParams({ username: 'alice', password: 'correct horse' }).toString(),
+  });
+  t.equal(crossSite.status, 400, 'a cross-site POST without cookie or token: 400');
+  t.equal(crossSite.headers.getSetCookie().filter((c) => c.startsWith('photogate-account')).length, 0, 'and no session');
+  t.same(await sessions(), [], 'nothing changed in the store');
+
+  const ok = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  t.equal(ok.status, 303);
+  t.equal(ok.headers.get('location'), '/account');
+  const setCookie = ok.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '';
+  t.match(setCookie, /; Path=\/; HttpOnly; SameSite=Lax; Max-Age=1209600$/, 'HttpOnly, SameSite=Lax, Path=/, 14 days; no Secure over http');
+  t.equal((await sessions()).length, 1);
+  const cookie = `${form.cookie}; ${setCookie.split(';')[0]}`;
+
+  const account = await getFormPage(`${gw.url}/account`, cookie);
+  t.match(account.html, /Signed in as <strong>alice<\/strong>/);
+  t.match(account.html, /<td>test<\/td><td>photos<\/td>/, 'the app password is listed');
+
+  // The session cookie is no credential upstream, and the upstream never sees it.
+  const proxied = await fetch(`${gw.url}/api/v1/photos`, { headers: { cookie: `${setCookie.split(';')[0]}; other=1` } });
+  t.equal(proxied.status, 401, 'the account cookie opens nothing behind the gateway');
+  const withBasic = await fetch(`${gw.url}/api/v1/photos`, {
+    headers: { cookie: `${setCookie.split(';')[0]}; other=1`, authorization: `Bearer ${(await gw.addAppPassword('alice', 'photos')).secret}` },
+  });
+  t.equal(withBasic.status, 200);
+  t.equal(upstream.seen.at(-1)?.headers.cookie, 'other=1', 'the account cookie is dropped from what is forwarded');
+
+  const signOut = await postForm(`${gw.url}/account/sign-out`, { ...account, cookie }, {});
+  t.equal(signOut.status, 303);
+  t.match(signOut.headers.getSetCookie().join('\n'), /photogate-account=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0/);
+  t.same(await sessions(), [], 'the session is gone from the store');
+  const after = await getFormPage(`${gw.url}/account`, cookie);
+  t.match(after.html, /<h1>Sign in<\/h1>/, 'the old cookie asks for sign-in again');
+});
+
+t.test('an app password does not open an account session', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('bob', 'correct horse');
+  const { secret } = await gw.addAppPassword('bob', 'photos');
+  const form = await getFormPage(`${gw.url}/account`);
+  const res = await postForm(`${gw.url}/account/sign-in`, form, { username: 'bob', password: secret });
+  t.equal(res.status, 401);
+  t.match(await res.text(), /not an app password/);
+});
