@@ -15,6 +15,7 @@ import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { createAccountActions } from './account/account-actions.js';
 import { createAccountApi } from './account/account-api.js';
 import { accountCookieName, createAccountEndpoints } from './account/account-endpoints.js';
+import { createAppPasswordEndpoints } from './account/app-password-endpoints.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
@@ -122,6 +123,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
+  const accountSessions = createBrowserSessions({ store, clock, secure, ttlSeconds: config.account.sessionTtlSeconds, path: '/', cookieName: accountCookieName });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
       { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc, twoFactor, upstreamIdentity },
@@ -133,12 +135,16 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
     ...createAccountEndpoints({
-      sessions: createBrowserSessions({ store, clock, secure, ttlSeconds: config.account.sessionTtlSeconds, path: '/', cookieName: accountCookieName }),
+      sessions: accountSessions,
       signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }),
       actions: accountActions,
       secure,
       trustedProxies,
       bodyLimitBytes: config.limits.bodyBytes,
+      resources: routes.resources,
+    }),
+    ...createAppPasswordEndpoints({
+      sessions: accountSessions, actions: accountActions, store, clock, resources: routes.resources, secure, bodyLimitBytes: config.limits.bodyBytes,
     }),
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];

@@ -38,6 +38,8 @@ export interface AccountEndpointsDeps {
   secure: boolean;
   trustedProxies: ReadonlySet<string>;
   bodyLimitBytes: number;
+  /** The configured scopes' resources, for the app password form. */
+  resources: ReadonlySet<string>;
 }
 
 export function createAccountEndpoints(deps: AccountEndpointsDeps): Endpoint[] {
@@ -62,7 +64,7 @@ export function createAccountEndpoints(deps: AccountEndpointsDeps): Endpoint[] {
           const session = await deps.sessions.find(req);
           if (session === undefined) return show(req, res, 200, {});
           const username = session.user.username;
-          show(req, res, 200, { username, appPasswords: await deps.actions.listAppPasswords(username) });
+          show(req, res, 200, { username, resources: [...deps.resources].sort(), appPasswords: await deps.actions.listAppPasswords(username) });
         },
       },
     },

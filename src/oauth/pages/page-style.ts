@@ -31,5 +31,13 @@ button { flex: 1; font: inherit; font-weight: 600; min-height: 2.75rem; padding:
 button[value="allow"] { background: var(--accent); color: var(--accent-fg); }
 button[value="deny"] { background: transparent; color: var(--accent); }
 input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+input[type="checkbox"] { display: inline; width: auto; margin: 0 .4rem 0 0; }
+select, fieldset { font: inherit; width: 100%; }
+fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; }
+.table-wrap { overflow-x: auto; margin: 0 0 1rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--line); }
+code { overflow-wrap: anywhere; font-size: 1.1rem; }
+img { max-width: 100%; height: auto; }
 [role="alert"] { color: var(--error); background: var(--error-bg); border-radius: .4rem; padding: .6rem .75rem; }
 `;

@@ -1,0 +1,72 @@
+/**
+ * The /account page in headless Chromium against a real gateway and echo upstream: a wrong
+ * password shows the error (401), sign-in sets the session cookie with the contract's
+ * attributes, a new app password is shown once with a QR code that decodes (jsqr) to the same
+ * password, the password opens the photos API through the gateway, revoking it makes the next
+ * request 401, and signing out asks for sign-in again. Screenshots at 375 and 1280 px are saved
+ * in the test's directory.
+ */
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import jsQR from 'jsqr';
+import t from 'tap';
+import { launchBrowser } from '../helpers/browser.js';
+import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+
+/** Draws the QR image into a canvas and reads its pixels (runs in the page; no DOM lib here). */
+const readQrPixels = `(() => {
+  const img = document.getElementById('new-password-qr');
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return { width: canvas.width, height: canvas.height, data: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
+})()`;
+
+t.test('sign in, create an app password with its QR code, use and revoke it, sign out', async (t) => {
+  const dir = t.testdir();
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url, dir });
+  await gw.addUser('alice', 'correct horse');
+  const context = await launchBrowser(t, { viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+
+  await page.goto(`${gw.url}/account`);
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('wrong');
+  const [refused] = await Promise.all([page.waitForResponse(`${gw.url}/account/sign-in`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  t.equal(refused.status(), 401, 'a wrong password: 401');
+  t.match(await page.getByRole('alert').textContent(), /not right/, 'and the error is shown');
+
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as').waitFor();
+  const cookie = (await context.cookies()).find((c) => c.name === 'photogate-account');
+  t.match(cookie, { httpOnly: true, sameSite: 'Lax', path: '/', secure: false }, 'HttpOnly, SameSite=Lax, Path=/ (no Secure over http)');
+
+  await page.getByLabel('Name').fill('phone');
+  await page.getByRole('checkbox', { name: 'photos', exact: true }).check();
+  await page.getByLabel('Expires').selectOption('30d');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const secret = (await page.locator('#new-password').textContent()) ?? '';
+  t.ok(secret.length > 20, 'the new password is shown');
+  const pixels = (await page.evaluate(readQrPixels)) as { width: number; height: number; data: number[] };
+  t.equal(jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data, secret, 'the QR code decodes to the shown password');
+  t.match(await page.locator('tbody').textContent(), /phone\s*photos/, 'listed with its scope');
+  await page.screenshot({ path: join(dir, 'account-1280.png'), fullPage: true });
+  await page.setViewportSize({ width: 375, height: 800 });
+  t.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), 'no horizontal scrolling at 375 px');
+  await page.screenshot({ path: join(dir, 'account-375.png'), fullPage: true });
+  t.ok((await stat(join(dir, 'account-375.png'))).size > 0 && (await stat(join(dir, 'account-1280.png'))).size > 0, 'screenshots saved');
+
+  const photos = () => fetch(`${gw.url}/api/v1/photos?count=1`, { headers: { authorization: `Bearer ${secret}` } });
+  t.equal((await photos()).status, 200, 'the app password opens the photos API through the gateway');
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('No app passwords yet.').waitFor();
+  t.equal((await photos()).status, 401, 'revoked: the next request is refused');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  t.equal((await gw.store.listTokens()).filter((token) => token.kind === 'session').length, 0, 'the session ended on the server');
+});
