@@ -8,11 +8,14 @@
  */
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import t from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
+
+// jsqr is CommonJS with `exports.default`; under NodeNext its default import types as the module.
+const jsQR = jsqr.default;
 
 /** Draws the QR image into a canvas and reads its pixels (runs in the page; no DOM lib here). */
 const readQrPixels = `(() => {
