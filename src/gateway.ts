@@ -15,6 +15,8 @@ import { type Admission, createAdmitRequest } from './access/admit-request.js';
 import { createAccountActions } from './account/account-actions.js';
 import { createAccountApi } from './account/account-api.js';
 import { accountCookieName, createAccountEndpoints } from './account/account-endpoints.js';
+import { createAccountForms } from './account/account-forms.js';
+import { createLoadAccountPage } from './account/account-page-data.js';
 import { createAppPasswordEndpoints } from './account/app-password-endpoints.js';
 import { authorizeDestination } from './access/authorize-destination.js';
 import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
@@ -124,6 +126,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
   const accountSessions = createBrowserSessions({ store, clock, secure, ttlSeconds: config.account.sessionTtlSeconds, path: '/', cookieName: accountCookieName });
+  const accountForms = createAccountForms({
+    sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources }),
+  });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
       { config, store, clock, authenticator, authenticate, limiter, audit, authMetrics: metrics.auth, issuer: deps.issuer, resources: routes.resources, oidc, twoFactor, upstreamIdentity },
@@ -133,19 +138,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     { path: endpointPaths.ready, methods: { GET: readinessEndpoint(config.upstream.url, 1000, store) } },
     { path: endpointPaths.metrics, methods: { GET: metricsEndpoint(metrics.registry, authenticateRequest, trustedProxies, audit) } },
     { path: endpointPaths.forwardAuth, methods: { '*': verifyEndpoint({ admit, routes, trustedProxies, identityHeaders: config.identityHeaders }) } },
+    // The /account page: one section per file in account/, all on the account actions.
+    ...createAccountEndpoints({ sessions: accountSessions, signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }), forms: accountForms, trustedProxies }),
+    ...createAppPasswordEndpoints({ forms: accountForms, actions: accountActions, store, clock, resources: routes.resources }),
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
-    ...createAccountEndpoints({
-      sessions: accountSessions,
-      signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }),
-      actions: accountActions,
-      secure,
-      trustedProxies,
-      bodyLimitBytes: config.limits.bodyBytes,
-      resources: routes.resources,
-    }),
-    ...createAppPasswordEndpoints({
-      sessions: accountSessions, actions: accountActions, store, clock, resources: routes.resources, secure, bodyLimitBytes: config.limits.bodyBytes,
-    }),
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
   const router = createRouter(endpoints);

@@ -1,0 +1,24 @@
+/**
+ * What the signed-in /account page shows, loaded in one place for every form that answers with
+ * the page (account-forms.ts): each section of the page adds its data here.
+ */
+import type { BrowserSession } from '../oidc/browser-session.js';
+import type { TokenRecord, UserRecord } from '../store/records.js';
+import type { AccountActions } from './account-actions.js';
+
+export interface AccountPageData {
+  user: UserRecord;
+  appPasswords: readonly TokenRecord[];
+  /** The configured scopes' resources, offered as checkboxes. */
+  resources: readonly string[];
+}
+
+export type LoadAccountPage = (session: BrowserSession) => Promise<AccountPageData>;
+
+export function createLoadAccountPage(deps: { actions: AccountActions; resources: ReadonlySet<string> }): LoadAccountPage {
+  const resources = [...deps.resources].sort();
+  return async (session) => {
+    const username = session.user.username;
+    return { user: session.user, resources, appPasswords: await deps.actions.listAppPasswords(username) };
+  };
+}
