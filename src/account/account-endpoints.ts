@@ -10,6 +10,7 @@
  *   answers 303 to /account; a failure shows the form again with 401 (429 with Retry-After once
  *   the limits are reached).
  * - `POST /account/sign-out`: CSRF-checked; removes the session from the store and the cookie.
+ * - `GET /account/account.js`: the page's one script (page/account-script.ts), same origin.
  *
  * The session record has an empty scope (oidc/browser-session.ts) and its cookie is no credential
  * the credential parser knows, so it opens nothing behind the gateway; the proxy also drops it
@@ -21,8 +22,9 @@ import type { Endpoint } from '../http/router.js';
 import { passcodeRequiredText, type SignIn, signInFailedText } from '../oauth/sign-in.js';
 import type { BrowserSessions } from '../oidc/browser-session.js';
 import { type AccountForms, accountPagePath } from './account-forms.js';
+import { accountScript, accountScriptPath } from './page/account-script.js';
 
-export const accountPaths = { page: accountPagePath, signIn: '/account/sign-in', signOut: '/account/sign-out' } as const;
+export const accountPaths = { page: accountPagePath, signIn: '/account/sign-in', signOut: '/account/sign-out', script: accountScriptPath } as const;
 
 /** The cookie's name without `__Secure-`; the proxy drops it from forwarded requests. */
 export const accountCookieName = 'photogate-account';
@@ -41,6 +43,20 @@ export function createAccountEndpoints(deps: AccountEndpointsDeps): Endpoint[] {
       path: accountPaths.page,
       methods: {
         GET: async ({ req, res }) => forms.show(req, res, 200, await deps.sessions.find(req)),
+      },
+    },
+    {
+      path: accountPaths.script,
+      methods: {
+        GET: async ({ res }) => {
+          res.writeHead(200, {
+            'content-type': 'text/javascript; charset=utf-8',
+            'content-length': Buffer.byteLength(accountScript),
+            'cache-control': 'no-cache',
+            'x-content-type-options': 'nosniff',
+          });
+          res.end(accountScript);
+        },
       },
     },
     {

@@ -11,6 +11,7 @@
  *   paragraph and the error's status and headers; a browser without JavaScript never lands on a
  *   JSON body. Anything else (5xx) goes to the gateway's one error formatter.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import { type FormParams, readFormBody } from '../http/read-form-body.js';
@@ -31,7 +32,7 @@ export interface SignedInCall {
 }
 
 /** What the page shows once after an action (besides its sections). */
-export type PageExtras = Omit<AccountPageOptions, 'csrfToken' | 'data'>;
+export type PageExtras = Omit<AccountPageOptions, 'csrfToken' | 'scriptNonce' | 'data'>;
 
 export interface AccountForms {
   show(req: IncomingMessage, res: ServerResponse, status: number, session: BrowserSession | undefined, extras?: PageExtras, headers?: Record<string, string>): Promise<void>;
@@ -55,9 +56,11 @@ export function createAccountForms(deps: AccountFormsDeps): AccountForms {
   const forms: AccountForms = {
     async show(req, res, status, session, extras = {}, headers = {}) {
       const data = session === undefined ? undefined : await deps.load(session);
-      const page = renderAccountPage({ ...extras, ...(data && { data }), csrfToken: issueCsrfToken(req, res, deps.secure) });
+      // 128 random bits per response (CSP3 §7.2: unguessable, never reused).
+      const scriptNonce = randomBytes(16).toString('base64');
+      const page = renderAccountPage({ ...extras, ...(data && { data }), scriptNonce, csrfToken: issueCsrfToken(req, res, deps.secure) });
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-      sendHtml(res, status, page);
+      sendHtml(res, status, page, { scriptNonce });
     },
 
     async readForm(req) {

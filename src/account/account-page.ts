@@ -6,12 +6,15 @@
  */
 import { html } from '../oauth/pages/html.js';
 import { renderPage } from '../oauth/pages/render-page.js';
+import { accountScriptPath } from './page/account-script.js';
 import type { AccountPageData } from './account-page-data.js';
 import { appPasswordsSection, type CreatedAppPassword, createdNotice } from './page/app-passwords-section.js';
 import { signInSection } from './page/sign-in-section.js';
 
 export interface AccountPageOptions {
   csrfToken: string;
+  /** This response's CSP nonce for the page's one script (copy buttons). */
+  scriptNonce: string;
   /** Absent: the sign-in form. */
   data?: AccountPageData;
   /** Just created: shown once. */
@@ -36,5 +39,5 @@ ${appPasswordsSection({ csrfToken, appPasswords: data.appPasswords, resources: d
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <div class="buttons"><button type="submit">Sign out</button></div>
 </form>`;
-  return renderPage({ title: 'Your account', body });
+  return renderPage({ title: 'Your account', body, layout: 'wide', script: { src: accountScriptPath, nonce: options.scriptNonce } });
 }

@@ -1,7 +1,8 @@
 /**
  * Every HTML answer of ours (login, consent, device and error pages) with the headers that keep
  * a login form safe to show:
- * - A Content-Security-Policy that allows no script at all (`default-src 'none'`), our one inline
+ * - A Content-Security-Policy that allows no script (`default-src 'none'`; the account page alone
+ *   allows its one same-origin file by a per-response nonce, `scriptNonce`), our one inline
  *   stylesheet by its SHA-256 hash (CSP Level 3 §8.3; hashed here at load from page-style.ts),
  *   images only from us or `data:` (the empty favicon), and forms only to us (`form-action`);
  *   `frame-ancestors 'none'` and X-Frame-Options: DENY forbid framing, against clickjacking
@@ -24,6 +25,8 @@ const styleSource = `'sha256-${createHash('sha256').update(pageStyle, 'utf8').di
 export interface SendHtmlOptions {
   /** Origins (or URLs, reduced to their origin) a form on this page may post or redirect to. */
   formActionOrigins?: readonly string[];
+  /** Allows the page's one same-origin script by this nonce (fresh per response); no script otherwise. */
+  scriptNonce?: string;
 }
 
 function formActionSource(origin: string): string {
@@ -38,10 +41,11 @@ function formActionSource(origin: string): string {
   return url.protocol;
 }
 
-export function contentSecurityPolicy(formActionOrigins: readonly string[] = []): string {
+export function contentSecurityPolicy(formActionOrigins: readonly string[] = [], scriptNonce?: string): string {
   const formAction = ["'self'", ...new Set(formActionOrigins.map(formActionSource))].join(' ');
   return [
     "default-src 'none'",
+    ...(scriptNonce === undefined ? [] : [`script-src 'nonce-${scriptNonce}'`]),
     `style-src ${styleSource}`,
     "img-src 'self' data:",
     `form-action ${formAction}`,
@@ -56,7 +60,7 @@ export function sendHtml(res: ServerResponse, status: number, html: string, opti
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
     pragma: 'no-cache',
-    'content-security-policy': contentSecurityPolicy(options.formActionOrigins),
+    'content-security-policy': contentSecurityPolicy(options.formActionOrigins, options.scriptNonce),
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',

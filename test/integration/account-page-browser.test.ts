@@ -3,15 +3,14 @@
  * password shows the error (401), sign-in sets the session cookie with the contract's
  * attributes, a new app password is shown once with a QR code that decodes (jsqr) to the same
  * password, the password opens the photos API through the gateway, revoking it makes the next
- * request 401, and signing out asks for sign-in again. Screenshots at 375 and 1280 px are saved
- * in the test's directory.
+ * request 401, and signing out asks for sign-in again. The copy button copies the password (the
+ * page's one script, allowed by nonce). Screenshots at 375 and 1280 px are kept in artifacts/.
  */
-import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
 import jsqr from 'jsqr';
 import t from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
 // jsqr is CommonJS with `exports.default`; under NodeNext its default import types as the module.
@@ -34,6 +33,10 @@ t.test('sign in, create an app password with its QR code, use and revoke it, sig
   await gw.addUser('alice', 'correct horse');
   const context = await launchBrowser(t, { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 
   await page.goto(`${gw.url}/account`);
   await page.getByLabel('Username').fill('alice');
@@ -57,11 +60,15 @@ t.test('sign in, create an app password with its QR code, use and revoke it, sig
   const pixels = (await page.evaluate(readQrPixels)) as { width: number; height: number; data: number[] };
   t.equal(jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data, secret, 'the QR code decodes to the shown password');
   t.match(await page.locator('tbody').textContent(), /phone\s*photos/, 'listed with its scope');
-  await page.screenshot({ path: join(dir, 'account-1280.png'), fullPage: true });
+  // The copy button: hidden without JavaScript, shown by the page's one script, which the CSP allows by nonce.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
+  await page.getByRole('button', { name: 'Copy password' }).click();
+  await page.getByText('Copied.').waitFor();
+  t.equal(await page.evaluate('navigator.clipboard.readText()'), secret, 'the copy button puts the password on the clipboard');
+  t.same(cspViolations, [], 'no CSP violation on the page');
+  t.ok((await saveScreenshotsAtBothWidths(page, 'account-app-password-created')).every((size) => size > 0), 'screenshots at 375 and 1280 px kept');
   await page.setViewportSize({ width: 375, height: 800 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), 'no horizontal scrolling at 375 px');
-  await page.screenshot({ path: join(dir, 'account-375.png'), fullPage: true });
-  t.ok((await stat(join(dir, 'account-375.png'))).size > 0 && (await stat(join(dir, 'account-1280.png'))).size > 0, 'screenshots saved');
 
   const photos = () => fetch(`${gw.url}/api/v1/photos?count=1`, { headers: { authorization: `Bearer ${secret}` } });
   t.equal((await photos()).status, 200, 'the app password opens the photos API through the gateway');

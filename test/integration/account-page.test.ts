@@ -48,7 +48,7 @@ t.test('sign in, see the app passwords, sign out', async (t) => {
 
   const account = await getFormPage(`${gw.url}/account`, cookie);
   t.match(account.html, /Signed in as <strong>alice<\/strong>/);
-  t.match(account.html, /<td>test<\/td><td>photos<\/td>/, 'the app password is listed');
+  t.match(account.html, /<td data-label="Name">test<\/td><td data-label="Scope">photos<\/td>/, 'the app password is listed');
 
   // The session cookie is no credential upstream, and the upstream never sees it.
   const proxied = await fetch(`${gw.url}/api/v1/photos`, { headers: { cookie: `${setCookie.split(';')[0]}; other=1` } });

@@ -4,6 +4,7 @@
  */
 import { html, type SafeHtml } from '../../oauth/pages/html.js';
 import type { TokenRecord } from '../../store/records.js';
+import { copyButton } from './copy-button.js';
 import { formatDate } from './format.js';
 
 export interface CreatedAppPassword {
@@ -14,8 +15,8 @@ export interface CreatedAppPassword {
 
 function appPasswordList(tokens: readonly TokenRecord[]) {
   if (tokens.length === 0) return html`<p>No app passwords yet.</p>`;
-  const rows = tokens.map((token) => html`<tr><td>${token.name}</td><td>${token.scope}</td><td>${formatDate(token.createdAt)}</td><td>${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}">Revoke</button></td></tr>`);
-  return html`<div class="table-wrap"><table>
+  const rows = tokens.map((token) => html`<tr><td data-label="Name">${token.name}</td><td data-label="Scope">${token.scope}</td><td data-label="Created">${formatDate(token.createdAt)}</td><td data-label="Expires">${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}">Revoke</button></td></tr>`);
+  return html`<div class="table-wrap"><table class="rows">
 <thead><tr><th>Name</th><th>Scope</th><th>Created</th><th>Expires</th><th></th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`;
@@ -26,6 +27,7 @@ export function createdNotice(created: CreatedAppPassword): SafeHtml {
 <h2>New app password: ${created.name}</h2>
 <p>Copy it now: it is shown only once.</p>
 <p><code id="new-password">${created.secret}</code></p>
+${copyButton('new-password', 'Copy password')}
 <img id="new-password-qr" src="${created.qrCode}" alt="QR code of the new app password" width="200" height="200">
 </section>`;
 }
@@ -37,7 +39,7 @@ function createForm(csrfToken: string, resources: readonly string[]) {
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <label for="name">Name</label>
 <input id="name" name="name" type="text" maxlength="100" required>
-<fieldset><legend>Resources</legend>${boxes}</fieldset>
+<fieldset class="choices"><legend>Resources</legend>${boxes}</fieldset>
 <label><input type="checkbox" name="read_only"> Read-only</label>
 <label for="expiry">Expires</label>
 <select id="expiry" name="expiry"><option value="never">never</option><option value="30d">in 30 days</option><option value="1y">in 1 year</option></select>

@@ -16,6 +16,8 @@ export const pageStyle = `
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 28rem; margin: 0 auto; padding: 1.5rem 1rem; }
+main.wide { max-width: 52rem; }
+h2 { font-size: 1.15rem; margin: 1.75rem 0 .75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .75rem; padding: 1.25rem; }
 h1 { font-size: 1.4rem; line-height: 1.25; margin: 0 0 1rem; }
 p, ul { margin: 0 0 1rem; }
@@ -33,11 +35,24 @@ button[value="deny"] { background: transparent; color: var(--accent); }
 input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 input[type="checkbox"] { display: inline; width: auto; margin: 0 .4rem 0 0; }
 select, fieldset { font: inherit; width: 100%; }
+select { padding: .55rem .6rem; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: .4rem; }
+fieldset.choices { display: grid; grid-template-columns: repeat(auto-fill, minmax(7rem, 1fr)); column-gap: .75rem; }
+fieldset.choices label { margin: .35rem 0; font-weight: 400; }
 fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; }
 .table-wrap { overflow-x: auto; margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--line); }
+@media (max-width: 40rem) {
+  /* Narrow screens: each row a block, each cell labelled by its column (data-label), no sideways scrolling. */
+  table.rows thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.rows tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.rows td { display: block; border: 0; padding: .15rem 0; }
+  table.rows td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 code { overflow-wrap: anywhere; font-size: 1.1rem; }
+.copy-row { display: flex; align-items: center; gap: .75rem; }
+button.copy { flex: none; min-height: 2.25rem; background: transparent; color: var(--accent); }
+td button { min-height: 2.25rem; padding: .3rem .7rem; background: transparent; color: var(--accent); }
 img { max-width: 100%; height: auto; }
 [role="alert"] { color: var(--error); background: var(--error-bg); border-radius: .4rem; padding: .6rem .75rem; }
 `;

@@ -51,3 +51,8 @@ for (const { name, input, expected } of formActions) t.match(contentSecurityPoli
 
 const refused = ['javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'not a url', "https://a.example'; script-src *"];
 for (const origin of refused) t.throws(() => contentSecurityPolicy([origin]), TypeError, `refuses ${origin}`);
+
+t.test('a script nonce allows that nonce and nothing else', async (t) => {
+  t.match(contentSecurityPolicy([], 'abc123=='), /^default-src 'none'; script-src 'nonce-abc123=='; style-src /);
+  t.notMatch(contentSecurityPolicy(), /script-src/, 'pages without a script allow none');
+});
