@@ -159,7 +159,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       })
     : undefined;
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
-  const accountApi = createAccountApi({ actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes });
+  const accountApi = createAccountApi({
+    actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure,
+  });
   const accountCounter = metrics.requestsFor('endpoint', accountApiPath);
   // Request counters resolved once per rule and endpoint, never per request (gateway-metrics.ts).
   const resourceOf = (rule: RouteRule) => (rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind);

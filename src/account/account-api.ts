@@ -9,8 +9,9 @@
  *   POST /api/v1/users/{id}/passcode/activate    {type}
  *   POST /api/v1/users/{id}/passcode/deactivate  {type, password}
  *
- * - The caller is a user's session or user access token (`X-Auth-Token` or Bearer); app
- *   passwords and tokens issued to clients are refused (403): they never manage accounts.
+ * - The caller is a user's session or user access token (`X-Auth-Token` or Bearer), or the
+ *   /account page's browser session with its CSRF token in `X-CSRF-Token`; app passwords and
+ *   tokens issued to clients are refused (403): they never manage accounts.
  * - `{id}` is the caller's username or the upstream `UID` the session answer handed out; any other
  *   id is 403.
  * Every passcode step takes the one body shape `{type, code, password}`; a field a step does not
@@ -19,7 +20,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { Principal } from '../credentials/principal.js';
+import { parseCredentials } from '../credentials/parse-credentials.js';
 import { requireTokenPrincipal } from '../credentials/require-token-principal.js';
+import { parseScopeGrant } from '../access/scope-grant.js';
+import { verifyCsrfToken } from '../oauth/csrf.js';
+import type { BrowserSession, BrowserSessions } from '../oidc/browser-session.js';
 import { AccessDenied, InvalidGrant, InvalidRequest, MethodNotAllowed } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { type FormParams, readFormBody } from '../http/read-form-body.js';
@@ -34,7 +39,13 @@ export interface AccountApiDeps {
   upstreamIdentity: UpstreamIdentitySource;
   trustedProxies: ReadonlySet<string>;
   bodyLimitBytes: number;
+  /** The /account page's browser sessions, accepted with the CSRF header. */
+  browserSessions: BrowserSessions;
+  secure: boolean;
 }
+
+/** The header a same-origin script sends the page's CSRF token in (double submit, oauth/csrf.ts). */
+export const csrfHeader = 'x-csrf-token';
 
 export interface AccountApi {
   /** The handler for this path, undefined when it is not an account path; throws 405 for a wrong method. */
@@ -123,8 +134,26 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
     },
   };
 
+  /**
+   * The /account page's session as the caller, for a request without any credential header: only
+   * with the page's CSRF token in X-CSRF-Token, which a cross-site page cannot read, so a
+   * cookie the browser attaches on its own never acts (issue 14: "the JSON endpoints accept the
+   * browser session only with that check"). Its scope is empty: it opens only these endpoints.
+   */
+  async function browserSessionCaller(req: IncomingMessage): Promise<Principal | undefined> {
+    if (parseCredentials(req.headersDistinct) !== undefined) return undefined;
+    const session: BrowserSession | undefined = await deps.browserSessions.find(req);
+    if (session === undefined) return undefined;
+    verifyCsrfToken(req, req.headersDistinct[csrfHeader]?.[0], deps.secure);
+    const { token, user } = session;
+    return {
+      kind: 'session', username: user.username, role: user.role, webdav: false, clientId: null, credentialId: token.id,
+      scope: '', grant: parseScopeGrant(''), expiresAt: token.expiresAt, twoFactor: user.twoFactor?.activatedAt != null, amr: session.amr,
+    };
+  }
+
   async function requireCaller(request: EndpointRequest, id: string): Promise<Principal & { username: string }> {
-    const principal = await requireTokenPrincipal(request.req.headersDistinct, deps.authenticator);
+    const principal = (await browserSessionCaller(request.req)) ?? (await requireTokenPrincipal(request.req.headersDistinct, deps.authenticator));
     const isUserToken = principal.username !== null && principal.clientId === null && (principal.kind === 'session' || principal.kind === 'access_token');
     if (!isUserToken) {
       throw new AccessDenied({ description: 'App passwords and client tokens cannot manage accounts.', detail: `a ${principal.kind}` });

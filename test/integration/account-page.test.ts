@@ -77,3 +77,30 @@ t.test('an app password does not open an account session', async (t) => {
   t.equal(res.status, 401);
   t.match(await res.text(), /not an app password/);
 });
+
+t.test('the account API takes the page session only with the CSRF token in X-CSRF-Token', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'correct horse');
+  await gw.addAppPassword('alice', 'photos');
+  const form = await getFormPage(`${gw.url}/account`);
+  const signedIn = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  const sessionCookie = (signedIn.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '').split(';')[0] ?? '';
+  const csrf = form.hidden.csrf_token ?? '';
+  const list = (headers: Record<string, string>) => fetch(`${gw.url}/api/v1/users/alice/sessions`, { headers });
+  const seenBefore = upstream.seen.length;
+  const cases: { name: string; headers: Record<string, string>; status: number }[] = [
+    { name: 'the session cookie alone (what a cross-site request carries)', headers: { cookie: `${form.cookie}; ${sessionCookie}` }, status: 400 },
+    { name: 'a wrong token', headers: { cookie: `${form.cookie}; ${sessionCookie}`, 'x-csrf-token': 'A'.repeat(43) }, status: 400 },
+    { name: 'the token without the CSRF cookie', headers: { cookie: sessionCookie, 'x-csrf-token': csrf }, status: 400 },
+    { name: 'no session', headers: { cookie: form.cookie, 'x-csrf-token': csrf }, status: 401 },
+    { name: 'session and token', headers: { cookie: `${form.cookie}; ${sessionCookie}`, 'x-csrf-token': csrf }, status: 200 },
+  ];
+  for (const c of cases) t.equal((await list(c.headers)).status, c.status, c.name);
+  const answer = (await (await list({ cookie: `${form.cookie}; ${sessionCookie}`, 'x-csrf-token': csrf })).json()) as { ClientName: string }[];
+  t.same(answer.map((s) => s.ClientName), ['test'], 'the caller\'s app passwords');
+  const bob = await fetch(`${gw.url}/api/v1/users/bob/sessions`, { headers: { cookie: `${form.cookie}; ${sessionCookie}`, 'x-csrf-token': csrf } });
+  t.equal(bob.status, 403, 'another user\'s id: 403');
+  // (The upstream sees only photogate's own sign-in that learns its UID, for the id check.)
+  t.same(upstream.seen.slice(seenBefore).filter((r) => r.url?.startsWith('/api/v1/users')), [], 'nothing forwarded');
+});
