@@ -5,37 +5,30 @@
  *                             │    └─ forward-auth: the same admission, for a proxy's request
  *                             └─ route rule ─ credential ─ principal ─ scope ─ upstream proxy
  *
- * Errors thrown anywhere become a response in http/send-error.ts.
+ * The parts are built here; http/request-handling.ts runs them for each request (metrics, log,
+ * deadlines, retiring). Errors thrown anywhere become a response in http/send-error.ts.
  * A gateway is built from one configuration; a reload (server.ts) builds the next one and swaps
  * it in between two requests, and what must outlive that is built once, in lasting-parts.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type Admission, createAdmitRequest } from './access/admit-request.js';
+import { createAdmitRequest } from './access/admit-request.js';
 import { createAccountActions } from './account/account-actions.js';
 import { createAccountApi } from './account/account-api.js';
 import { accountCookieName, createAccountEndpoints } from './account/account-endpoints.js';
 import { createAccountForms } from './account/account-forms.js';
 import { createLoadAccountPage } from './account/account-page-data.js';
 import { createAppPasswordEndpoints } from './account/app-password-endpoints.js';
-import { authorizeDestination } from './access/authorize-destination.js';
-import { canonicalizeTarget, type RequestTarget } from './access/canonical-path.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
-import type { RouteRule } from './access/route-rules.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { parseCredentials } from './credentials/parse-credentials.js';
 import { refusePasswordOfTwoFactorUsers } from './credentials/refuse-password-of-two-factor-users.js';
 import { clientAddress } from './http/client-address.js';
-import { continueIfExpected } from './http/continue-if-expected.js';
 import { livenessEndpoint, readinessEndpoint } from './http/health-endpoints.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
-import type { RequestCounter } from './http/gateway-metrics.js';
-import { createRequestLog } from './http/request-log.js';
 import { rootRedirect } from './http/root-redirect.js';
-import { createRouter, type Endpoint, type EndpointHandler } from './http/router.js';
-import { sendError, sendErrorOnSocket } from './http/send-error.js';
-import { GatewayError, RequestTimeout } from './errors.js';
+import { createRequestHandling } from './http/request-handling.js';
+import { createRouter, type Endpoint } from './http/router.js';
 import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
@@ -69,11 +62,6 @@ export interface Gateway {
   retire(): void;
 }
 
-interface RequestLog {
-  path: string | null;
-  credential: string | null;
-}
-
 export const endpointPaths = {
   authorize: '/api/v1/oauth/authorize',
   token: '/api/v1/oauth/token',
@@ -94,12 +82,8 @@ export const endpointPaths = {
   logout: '/api/v1/oauth/logout',
 } as const;
 
-const photoprismWebSocketPath = '/api/v1/ws';
 /** upstream.headers that are a credential: the upstream's 401 then means it was refused (proxy/http-forwarder.ts). */
 const credentialHeaders: ReadonlySet<string> = new Set(['authorization', 'x-auth-token', 'x-session-id']);
-
-/** The account API's paths in the request metrics (one label for users/{id}/…). */
-const accountApiPath = '/api/v1/users/{id}';
 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { clock, logger } = deps;
@@ -162,157 +146,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const accountApi = createAccountApi({
     actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure,
   });
-  const accountCounter = metrics.requestsFor('endpoint', accountApiPath);
-  // Request counters resolved once per rule and endpoint, never per request (gateway-metrics.ts).
-  const resourceOf = (rule: RouteRule) => (rule.access.kind === 'scope' ? rule.access.resource : rule.access.kind);
-  const ruleCounters = new Map(routes.rules.map((rule) => [rule, metrics.requestsFor('proxy', resourceOf(rule))]));
-  const endpointCounters = new Map(router.paths.map((path) => [path, metrics.requestsFor('endpoint', path)]));
-  const unmappedCounter = metrics.requestsFor('proxy', 'unmapped');
-  const refusedCounter = metrics.requestsFor('proxy', 'refused');
-  /** The counter of a request refused before it was admitted: its rule, its endpoint, or none. */
-  function counterOfRefused(method: string, path: string | undefined): RequestCounter {
-    if (path === undefined) return refusedCounter;
-    const endpoint = endpointCounters.get(path);
-    if (endpoint) return endpoint;
-    try {
-      const rule = routes.match(method, path);
-      return (rule && ruleCounters.get(rule)) ?? unmappedCounter;
-    } catch {
-      // Matching refuses some paths itself (path parameters that would change the rule).
-      return refusedCounter;
-    }
-  }
-  const logRequest = config.log.requests ? createRequestLog(logger) : undefined;
-
-  /** Hands an admitted request to the upstream; returns what the request log may say about it. */
-  function forward(req: IncomingMessage, res: ServerResponse, target: RequestTarget, { rule, principal }: Admission): RequestLog {
-    authorizeDestination(req, routes, principal);
-    forwardedHeaders.apply(req, principal, { upgrade: false });
-    continueIfExpected(req, res);
-    proxy.web(
-      req,
-      res,
-      target,
-      (error) => {
-        metrics.upstream.error(error.code);
-        sendError(res, error, logger);
-      },
-      { upstreamCredential: principal !== undefined && sendsUpstreamCredential },
-    );
-    return {
-      // Never a query, never a public route's token path.
-      path: rule.access.kind === 'public' ? `${rule.path}/…` : target.path,
-      credential: principal?.credentialId ?? principal?.username ?? null,
-    };
-  }
-
-  async function serveEndpoint(req: IncomingMessage, res: ServerResponse, target: RequestTarget, endpoint: EndpointHandler): Promise<void> {
-    const deadline = setTimeout(() => {
-      sendError(res, new RequestTimeout({ description: 'The request took too long.' }), logger);
-      res.once('finish', () => req.destroy());
-    }, config.limits.endpointTimeoutMs);
-    res.once('close', () => clearTimeout(deadline));
-    continueIfExpected(req, res);
-    await endpoint({ req, res, target });
-  }
-
-  /** The canonical path, or the refusal (400), recorded in the audit trail without the path itself. */
-  function canonicalTarget(req: IncomingMessage): RequestTarget {
-    try {
-      return canonicalizeTarget(req.url ?? '');
-    } catch (error) {
-      const reason = error instanceof GatewayError ? error.detail : undefined;
-      audit.record({ event: 'path_refused', outcome: 'failure', address: addressOf(req), reason: reason ?? 'not canonical' });
-      throw error;
-    }
-  }
-
-  /** Ends what this gateway holds: the upstream connections and the socket relay's store subscription. */
-  function shutDown(): void {
-    webSocketRelay?.close();
-    proxy.close();
-  }
-
-  /** Requests and upgrades taken and not yet closed; a retired gateway closes when none are left. */
-  let active = 0;
-  let retired = false;
-
-  return {
-    handle(req, res) {
-      const started = performance.now();
-      let log: RequestLog = { path: null, credential: null };
-      let counter: RequestCounter | undefined;
-      let path: string | undefined;
-      active++;
-      // 'close' comes after 'finish', and also when the client went away: one listener both counts
-      // the requests this gateway still serves (retire) and, for answered ones, logs and measures.
-      res.once('close', () => {
-        if (--active === 0 && retired) shutDown();
-        if (!res.writableFinished) return;
-        const seconds = (performance.now() - started) / 1000;
-        (counter ?? counterOfRefused(req.method ?? 'GET', path)).observe(res.statusCode, seconds);
-        if (logRequest) logRequest({ method: req.method, path: log.path, credential: log.credential, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
-      });
-      const fail = (error: unknown) => sendError(res, error, logger);
-      // Straight-line on the common path: a proxied request whose credential is cached is admitted
-      // and forwarded without a promise (issue 6 hot path); anything that must wait continues in
-      // one promise chain.
-      try {
-        const target = canonicalTarget(req);
-        path = target.path;
-        const ownEndpoint = router.find(req.method ?? 'GET', target.path);
-        const endpoint = ownEndpoint ?? accountApi.find(req.method ?? 'GET', target.path);
-        if (endpoint) {
-          counter = ownEndpoint ? endpointCounters.get(target.path) : accountCounter;
-          log = { path: target.path, credential: null };
-          serveEndpoint(req, res, target, endpoint).catch(fail);
-          return;
-        }
-        // Never a host's rules: the upstream is one, and a client must not pick the rules by Host.
-        const admission = admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
-        if (admission instanceof Promise) {
-          admission
-            .then((admitted) => {
-              counter = ruleCounters.get(admitted.rule);
-              log = forward(req, res, target, admitted);
-            })
-            .catch(fail);
-        } else {
-          counter = ruleCounters.get(admission.rule);
-          log = forward(req, res, target, admission);
-        }
-      } catch (error) {
-        // Answered after the parser has read the rest of what arrived with the head, as the
-        // promise path is: a body whose framing is broken (RFC 9112 §6.3) then gets Node's 400,
-        // not whatever the gateway would have refused the request with.
-        queueMicrotask(() => fail(error));
-      }
-    },
-
-    upgrade(req, socket, head) {
-      active++;
-      socket.once('close', () => {
-        if (--active === 0 && retired) shutDown();
-      });
-      socket.on('error', () => socket.destroy());
-      const run = async () => {
-        const target = canonicalTarget(req);
-        if (webSocketRelay && target.path === photoprismWebSocketPath && parseCredentials(req.headersDistinct) === undefined) {
-          webSocketRelay.accept(req, socket, head, target);
-          return;
-        }
-        const { principal } = await admit(req.method ?? 'GET', target.path, req.headersDistinct, addressOf(req));
-        forwardedHeaders.apply(req, principal, { upgrade: true });
-        proxy.ws(req, socket, head, target, (error) => sendErrorOnSocket(socket, error, logger));
-      };
-      run().catch((error) => sendErrorOnSocket(socket, error, logger));
-    },
-
-    close: shutDown,
-
-    retire() {
-      retired = true;
-      if (active === 0) shutDown();
-    },
-  };
+  return createRequestHandling({
+    config, logger, metrics, audit, routes, admit, router, accountApi, proxy, forwardedHeaders, sendsUpstreamCredential, addressOf, webSocketRelay,
+  });
 }
