@@ -1,5 +1,5 @@
 import { ConfigError, findConfigFile, loadConfig } from '../config/load-config.js';
-import { requireTwoFactorKeyFile } from '../two-factor/key-file.js';
+import { requireKeyFiles } from '../config/require-key-files.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { commonOptions, commonOptionsHelp, parseCommandArgs, wantsHelp } from './command-group.js';
@@ -35,7 +35,7 @@ export const checkConfigCommand: Command = {
     const file = findConfigFile(given, io.env);
     try {
       const { config } = loadConfig({ file: given, overrides: { store: values.store as string | undefined }, env: io.env });
-      requireTwoFactorKeyFile(config, file ?? 'defaults');
+      requireKeyFiles(config, file ?? 'defaults');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       if (json) {

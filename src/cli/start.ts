@@ -15,7 +15,7 @@ import { createAuditLogger, createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { ensureAdmin } from '../store/ensure-admin.js';
 import { describeStore, openStore } from '../store/open-store.js';
-import { requireTwoFactorKeyFile } from '../two-factor/key-file.js';
+import { requireKeyFiles } from '../config/require-key-files.js';
 import { signingKeysFor } from '../oidc/create-oidc.js';
 import { schedulePurge } from '../store/purge-schedule.js';
 import type { Command } from './command.js';
@@ -82,8 +82,8 @@ export const startCommand: Command = {
         overrides: { listen: str('listen'), upstream: str('upstream'), store: str('store'), publicUrl: str('public-url') },
       });
     const { config, file } = load();
-    // Before anything starts: with store.url the two-factor key file has no default place.
-    requireTwoFactorKeyFile(config, file ?? 'defaults');
+    // Before anything starts: with store.url the key files have no default place.
+    requireKeyFiles(config, file ?? 'defaults');
     const logger = createLogger(config.log.level);
     const clock = systemClock;
     const hasher = createPasswordHasher();

@@ -102,6 +102,7 @@ export function loadConfig(
   }
   set(input, ['publicUrl'], o.publicUrl ?? env.PHOTOGATE_PUBLIC_URL);
   set(input, ['twoFactor', 'keyFile'], env.PHOTOGATE_TWO_FACTOR_KEY_FILE);
+  set(input, ['oidc', 'keySecretFile'], env.PHOTOGATE_OIDC_KEY_SECRET_FILE);
   set(input, ['admin', 'password'], env.PHOTOGATE_ADMIN_PASSWORD);
 
   const result = configSchema.safeParse(input);
@@ -115,6 +116,8 @@ export function loadConfig(
     }
     const keyFile = (raw as { twoFactor?: { keyFile?: unknown } }).twoFactor?.keyFile;
     if (typeof keyFile === 'string' && !env.PHOTOGATE_TWO_FACTOR_KEY_FILE) config.twoFactor.keyFile = resolve(resolve(file, '..'), keyFile);
+    const keySecretFile = (raw as { oidc?: { keySecretFile?: unknown } }).oidc?.keySecretFile;
+    if (typeof keySecretFile === 'string' && !env.PHOTOGATE_OIDC_KEY_SECRET_FILE) config.oidc.keySecretFile = resolve(resolve(file, '..'), keySecretFile);
   }
   return { config: deepFreeze(config), file };
 }

@@ -119,7 +119,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       signingAlg: needsRestart(z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256')).describe('ID token signature: RS256 (every OpenID client supports it), ES256 or EdDSA (Ed25519). A change takes effect as a key rotation on the next start.'),
       idTokenTtlSeconds: positiveInt.max(86_400).default(3600).describe('Lifetime of ID tokens; a rotated-out key stays published this long.'),
-      keySecretFile: needsRestart(z.string().min(1).optional()).describe('The 256-bit secret that encrypts signing keys in the store; default: oidc-key-secret next to the store file. Created 0600 on first start; replicas must share it.'),
+      keySecretFile: needsRestart(z.string().min(1).optional()).describe('The 256-bit secret that encrypts signing keys in the store; default: oidc-key-secret next to the store file. Required with store.url: the same file on every replica. Created 0600 on first start. $PHOTOGATE_OIDC_KEY_SECRET_FILE.'),
       consentTtlSeconds: positiveInt.default(31_536_000).describe('How long a user\'s approval of a client is remembered (no consent page again).'),
     })
     .prefault({})

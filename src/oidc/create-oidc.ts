@@ -21,11 +21,12 @@ export interface Oidc {
 
 /** The signing keys as the configuration describes them; the gateway, `start` and `keys rotate` share this. */
 export function signingKeysFor(config: Config, store: Store, clock: Clock): SigningKeys {
+  const secretPath = keySecretPath(config);
   return createSigningKeys({
     store,
     clock,
     alg: config.oidc.signingAlg,
-    secret: () => readOrCreateKeySecret(keySecretPath(config)),
+    secret: () => readOrCreateKeySecret(secretPath),
     idTokenTtlSeconds: config.oidc.idTokenTtlSeconds,
   });
 }

@@ -7,10 +7,22 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ConfigError } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 
-export function keySecretPath(config: Config): string {
-  return config.oidc.keySecretFile ?? join(dirname(config.store.path), 'oidc-key-secret');
+/**
+ * `oidc.keySecretFile`, or `oidc-key-secret` beside the store file. With the PostgreSQL store
+ * there is no "beside": a default next to an unused `store.path` would let each replica make its
+ * own secret and fail to open the keys another one made, so the setting is required there and
+ * start, check-config and `keys` refuse without it (as for twoFactor.keyFile).
+ */
+export function keySecretPath(config: Pick<Config, 'store' | 'oidc'>, source = 'configuration'): string {
+  if (config.oidc.keySecretFile !== undefined) return config.oidc.keySecretFile;
+  if (config.store.url === undefined) return join(dirname(config.store.path), 'oidc-key-secret');
+  throw new ConfigError(source, [
+    'oidc.keySecretFile: required with store.url (the PostgreSQL store): the file holding the secret that encrypts ' +
+      'OpenID Connect signing keys, the same file on every replica (created 0600 when missing)',
+  ]);
 }
 
 export async function readOrCreateKeySecret(path: string): Promise<Uint8Array> {

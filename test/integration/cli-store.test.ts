@@ -136,11 +136,16 @@ t.test('store copy keeps two-factor working: the sealed secret goes with its key
   t.equal(await opens(await otherStore.listUsers(), `${other}.key`), 'JBSWY3DPEHPK3PXP', 'the copied key opens it beside the new file');
 });
 
-t.test('with store.url and no twoFactor.keyFile, start and check-config fail saying what to set', async (t) => {
+t.test('with store.url and no twoFactor.keyFile or oidc.keySecretFile, start and check-config fail saying what to set', async (t) => {
   const url = await server.createDatabase();
   for (const command of [['start', '--listen', '127.0.0.1:0'], ['check-config']]) {
     const result = await runCli(command, { env: cliEnv({ PHOTOGATE_STORE_URL: url }) });
     t.equal(result.code, 1, command.join(' '));
     t.match(result.stderr, 'twoFactor.keyFile: required with store.url');
+    t.match(result.stderr, 'oidc.keySecretFile: required with store.url', 'both problems at once');
   }
+  const keyFiles = { PHOTOGATE_TWO_FACTOR_KEY_FILE: join(t.testdir(), 'two-factor.key') };
+  const keys = await runCli(['keys', 'rotate'], { env: cliEnv({ PHOTOGATE_STORE_URL: url, ...keyFiles }) });
+  t.equal(keys.code, 1, 'keys rotate without the key secret');
+  t.match(keys.stderr, 'oidc.keySecretFile: required with store.url');
 });

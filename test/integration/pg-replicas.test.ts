@@ -19,7 +19,7 @@ const server = await startPostgres(t);
 
 t.test('three replicas: SIGKILL during issuance, a PostgreSQL restart, nothing acknowledged lost, revocation everywhere', async (t) => {
   const url = await server.createDatabase();
-  const env = { PHOTOGATE_STORE_URL: url, PHOTOGATE_ADMIN_PASSWORD: 'admin-password', PHOTOGATE_TWO_FACTOR_KEY_FILE: join(t.testdir(), 'two-factor.key') };
+  const env = { PHOTOGATE_STORE_URL: url, PHOTOGATE_ADMIN_PASSWORD: 'admin-password', PHOTOGATE_TWO_FACTOR_KEY_FILE: join(t.testdir(), 'two-factor.key'), PHOTOGATE_OIDC_KEY_SECRET_FILE: join(t.testdir(), 'oidc-key-secret') };
   const upstream = await startEchoUpstream(t);
   const start = () => startGatewayProcess(t, ['--upstream', upstream.url], env);
   // Started together: the schema is migrated once, under the advisory lock.
