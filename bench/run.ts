@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { accountPage } from './account-page.js';
 import { bigBodies } from './big-bodies.js';
 import type { Section, SectionResult } from './bench-section.js';
 import { killAllChildren, stopAllChildren } from './child-processes.js';
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
     ['store-scale', storeScale],
     ['big-bodies', bigBodies],
     ['postgres', postgres],
+    ['account-page', accountPage],
   ];
   const only = values.only?.split(',').map((s) => s.trim());
   const log = (line: string) => process.stderr.write(`${line}\n`);

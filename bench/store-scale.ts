@@ -71,7 +71,7 @@ interface Block {
 }
 
 /** The store file for `count` tokens; 10% of them expired at `nowSeconds`. */
-function storeData(count: number, nowSeconds: number): StoreData {
+export function storeData(count: number, nowSeconds: number): StoreData {
   const passwordHash = '$argon2id$v=19$m=65536,t=3,p=4$YmVuY2hzYWx0YmVuY2g$YmVuY2hoYXNoYmVuY2hoYXNoYmVuY2hoYXNoYmVuY2g';
   const users: UserRecord[] = Array.from({ length: 100 }, (_, i) => ({
     username: `user${i}`,

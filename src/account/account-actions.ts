@@ -69,8 +69,8 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
 
     async listAppPasswords(username) {
       const now = nowSeconds(clock);
-      return (await store.listTokens()).filter(
-        (token) => token.kind === 'app_password' && token.username === username && (token.expiresAt === null || token.expiresAt > now),
+      return (await store.listTokensOfUser(username)).filter(
+        (token) => token.kind === 'app_password' && (token.expiresAt === null || token.expiresAt > now),
       );
     },
 
@@ -81,7 +81,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       await checkPassword(username, oldPassword, address);
       await store.updateUser(username, { passwordHash: await deps.hasher.hash(newPassword) }, nowSeconds(clock));
       deps.audit.record({ event: 'password_changed', outcome: 'success', username, address, via: 'account API' });
-      const others = (await store.listTokens()).filter((t) => t.kind === 'session' && t.username === username && t.id !== keepTokenId);
+      const others = (await store.listTokensOfUser(username)).filter((t) => t.kind === 'session' && t.id !== keepTokenId);
       for (const token of others) await store.removeToken(token.id);
     },
 

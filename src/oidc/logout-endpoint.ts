@@ -1,7 +1,8 @@
 /**
  * RP-Initiated Logout 1.0 at /api/v1/oauth/logout (GET, POST): ends the browser session of
- * photogate's sign-in page and, with `revoke_refresh_tokens=true` (a photogate extension), the
- * refresh tokens (and their access tokens) the client holds for that user; then redirects to the
+ * photogate's sign-in page and, with `revoke_refresh_tokens=true` (a photogate extension) and
+ * that browser session present, the refresh tokens (and their access tokens) the client holds for
+ * that user (an ID token alone revokes nothing: it is no credential); then redirects to the
  * client's `post_logout_redirect_uri` with `state`, or shows a signed-out page.
  *
  * - `id_token_hint` is checked against our own published keys and issuer; an expired one is
@@ -72,18 +73,17 @@ export function logoutEndpoint(deps: LogoutDeps): { get: EndpointHandler; post: 
     return client;
   }
 
-  async function endFor(req: IncomingMessage, res: ServerResponse, params: ReadonlyMap<string, string>, client: ClientRecord | undefined, hint: JWTPayload | undefined) {
+  async function endFor(req: IncomingMessage, res: ServerResponse, params: ReadonlyMap<string, string>, client: ClientRecord | undefined) {
     const session = await deps.sessions.end(req, res);
-    if (params.get('revoke_refresh_tokens') === 'true' && client !== undefined) {
-      const username = session?.user.username ?? (await userOfSubject(hint?.sub))?.username;
-      if (username !== undefined) {
-        const families = new Set(
-          (await deps.store.listTokens())
-            .filter((t) => t.kind === 'refresh_token' && t.clientId === client.clientId && t.username === username)
-            .map((t) => t.familyId ?? t.id),
-        );
-        for (const family of families) await deps.store.removeTokenFamily(family);
-      }
+    // Only with this browser's session: an ID token is no credential (it travels in URLs and
+    // logs), so a hint alone must not end someone's refresh tokens.
+    if (params.get('revoke_refresh_tokens') === 'true' && client !== undefined && session !== undefined) {
+      const families = new Set(
+        (await deps.store.listTokensOfUser(session.user.username))
+          .filter((t) => t.kind === 'refresh_token' && t.clientId === client.clientId)
+          .map((t) => t.familyId ?? t.id),
+      );
+      for (const family of families) await deps.store.removeTokenFamily(family);
     }
     const target = params.get('post_logout_redirect_uri');
     if (target !== undefined) {
@@ -92,11 +92,6 @@ export function logoutEndpoint(deps: LogoutDeps): { get: EndpointHandler; post: 
       return;
     }
     sendHtml(res, 200, renderPage({ title: 'Signed out', body: html`<h1>Signed out</h1>\n<p>You are signed out of photogate.</p>` }));
-  }
-
-  async function userOfSubject(sub: string | undefined) {
-    if (sub === undefined) return undefined;
-    return (await deps.store.listUsers()).find((u) => subjectOf(u) === sub);
   }
 
   function confirmPage(req: IncomingMessage, res: ServerResponse, params: ReadonlyMap<string, string>, session: BrowserSession | undefined) {
@@ -122,7 +117,7 @@ ${hidden}<input type="hidden" name="csrf_token" value="${issueCsrfToken(req, res
       const hintNamesSession = hint !== undefined && session !== undefined &&
         (hint.sid === session.token.id || (hint.sid === undefined && hint.sub === subjectOf(session.user)));
       if (!confirmed && session !== undefined && !hintNamesSession) return confirmPage(req, res, params, session);
-      await endFor(req, res, params, client, hint);
+      await endFor(req, res, params, client);
     } catch (error) {
       if (!(error instanceof LogoutRefused)) throw error;
       sendHtml(res, 400, renderErrorPage({ title: 'This sign-out link is not valid', message: error.message }));

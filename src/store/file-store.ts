@@ -141,6 +141,10 @@ class FileStore implements FileStoreHandle {
   async listTokens() {
     return this.#current().list('tokens');
   }
+  async listTokensOfUser(username: string) {
+    const state = this.#current();
+    return Object.freeze(state.tokenIds('username', username.toLowerCase()).flatMap((id) => state.findToken(id) ?? []));
+  }
   addToken(token: TokenRecord, options?: AddTokenOptions) {
     return this.#enqueue(ops.addToken(token, options));
   }

@@ -70,6 +70,8 @@ export interface Store {
   findTokenByDigest(digest: string): Promise<TokenRecord | undefined>;
   findToken(id: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<readonly TokenRecord[]>;
+  /** The tokens and app passwords of one user, oldest first: by index, never a scan of every token (the account page). */
+  listTokensOfUser(username: string): Promise<readonly TokenRecord[]>;
   addToken(token: TokenRecord, options?: AddTokenOptions): Promise<void>;
   /**
    * Resolves to the removed token, or undefined when there was none with that id. Tokens whose

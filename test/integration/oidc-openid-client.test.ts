@@ -238,6 +238,11 @@ t.test('RP-initiated logout', async (t) => {
   t.notOk((await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } })).callback.searchParams.get('error'), 'and ends nothing');
 
   const url = oidc.buildEndSessionUrl(s.config, { id_token_hint: idToken, post_logout_redirect_uri: AFTER_LOGOUT, state: 'xyz', revoke_refresh_tokens: 'true' });
+  const refreshTokens = async () => (await s.gw.store.listTokens()).filter((token) => token.kind === 'refresh_token').length;
+  const before = await refreshTokens();
+  const hintOnly = await fetch(url, { redirect: 'manual' });
+  t.equal(hintOnly.status, 303, 'the hint alone (no browser session) still leads back');
+  t.equal(await refreshTokens(), before, 'but revokes nothing: an ID token is no credential');
   const res = await fetch(url, { headers: { cookie: flow.cookie }, redirect: 'manual' });
   t.equal(res.status, 303);
   t.equal(res.headers.get('location'), `${AFTER_LOGOUT}?state=xyz`, 'back to the registered URI, with state');

@@ -194,6 +194,10 @@ class PgStore implements PgStoreHandle {
   listTokens() {
     return this.#list('tokens');
   }
+  async listTokensOfUser(username: string) {
+    const rows = await this.#query(`SELECT doc FROM ${pgTables.tokens.table} WHERE username = $1 ORDER BY seq`, [username.toLowerCase()]);
+    return Object.freeze(rows.map((row) => recordFromDoc('tokens', row.doc)));
+  }
   addToken(token: TokenRecord, options?: AddTokenOptions) {
     const limit = options?.tokenLimitForClient ?? -1;
     return this.#write(async (l) => {

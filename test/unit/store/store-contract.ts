@@ -102,6 +102,19 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     t.same(changes, ['token-removed:t1']);
   });
 
+  t.test('listTokensOfUser: one user\'s tokens, oldest first, case-insensitive, current after changes', async (t) => {
+    const { store } = await open(t);
+    await store.addToken(makeToken('a1', { username: 'alice' }));
+    await store.addToken(makeToken('b1', { username: 'bob' }));
+    await store.addToken(makeToken('n1'));
+    await store.addToken(makeToken('a2', { username: 'alice', kind: 'app_password' }));
+    t.same(ids(await store.listTokensOfUser('Alice')), ['a1', 'a2']);
+    t.same(ids(await store.listTokensOfUser('nobody')), []);
+    await store.removeToken('a1');
+    t.same(ids(await store.listTokensOfUser('alice')), ['a2'], 'a removed token is gone');
+    t.ok(Object.isFrozen(await store.listTokensOfUser('alice')), 'frozen like every list');
+  });
+
   t.test('markTokenUsed sets usedAt once, durably, and announces nothing', async (t) => {
     const { store, changes, reopen } = await open(t);
     await store.addToken(makeToken('r1', { kind: 'refresh_token', familyId: 'g1' }));
