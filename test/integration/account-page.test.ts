@@ -104,3 +104,37 @@ t.test('the account API takes the page session only with the CSRF token in X-CSR
   // (The upstream sees only photogate's own sign-in that learns its UID, for the id check.)
   t.same(upstream.seen.slice(seenBefore).filter((r) => r.url?.startsWith('/api/v1/users')), [], 'nothing forwarded');
 });
+
+t.test('refusals are pages, not JSON: a bad form, too many failed sign-ins (429 with Retry-After), a body over the limit', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'correct horse');
+  const form = await getFormPage(`${gw.url}/account`);
+  const signedIn = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  const cookie = `${form.cookie}; ${(signedIn.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '').split(';')[0]}`;
+  const page = { ...form, cookie };
+
+  const isPage = async (res: Response, status: number, alert: RegExp, what: string) => {
+    t.equal(res.status, status, `${what}: ${status}`);
+    t.match(res.headers.get('content-type'), /^text\/html/, `${what}: an HTML page`);
+    t.match(res.headers.get('content-security-policy'), /frame-ancestors 'none'/, `${what}: with the pages' CSP`);
+    t.match(await res.text(), alert, `${what}: the reason in an alert`);
+  };
+  await isPage(await postForm(`${gw.url}/account/app-passwords`, page, { name: '', expiry: 'never' }), 400, /role="alert">Give the app password a name/, 'no name');
+  await isPage(await postForm(`${gw.url}/account/app-passwords`, page, { name: 'phone', expiry: 'never' }), 400, /role="alert">Choose at least one resource/, 'no resource');
+  await isPage(await postForm(`${gw.url}/account/app-passwords`, page, { name: 'phone', resource_photos: 'on', expiry: 'forever' }), 400, /role="alert">Choose an expiry/, 'unknown expiry');
+  await isPage(await postForm(`${gw.url}/account/app-passwords/revoke`, page, { id: 'nope' }), 404, /role="alert">No such app password/, 'unknown id');
+  await isPage(await postForm(`${gw.url}/account/app-passwords`, { ...page, hidden: {} }, { name: 'x' }), 400, /role="alert">The form has expired; reload the page/, 'no CSRF token');
+  const big = await postForm(`${gw.url}/account/app-passwords`, page, { name: 'x'.repeat(70_000) });
+  await isPage(big, 413, /role="alert">The body exceeds/, 'a body over the limit');
+
+  let last: Response | undefined;
+  for (let i = 0; i < 12; i++) {
+    last = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: `wrong ${i}` });
+    if (last.status === 429) break;
+    await last.text();
+  }
+  t.ok(last && Number(last.headers.get('retry-after')) > 0, 'Retry-After in seconds');
+  if (last) await isPage(last, 429, /role="alert">[^<]+/, 'too many failed sign-ins');
+  t.same((await gw.store.listTokens()).filter((token) => token.kind === 'app_password'), [], 'nothing was created');
+});
