@@ -52,6 +52,12 @@ export interface AccountFormsDeps {
   bodyLimitBytes: number;
 }
 
+/** Seconds as a person reads them: "40 seconds", "3 minutes". */
+function waitText(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export function createAccountForms(deps: AccountFormsDeps): AccountForms {
   const forms: AccountForms = {
     async show(req, res, status, session, extras = {}, headers = {}) {
@@ -73,7 +79,9 @@ export function createAccountForms(deps: AccountFormsDeps): AccountForms {
       if (!(error instanceof GatewayError) || error.status >= 500 || res.headersSent) throw error;
       // The body may be unread (a refusal before reading it, 413): drain it so the answer is read.
       req.resume();
-      await forms.show(req, res, error.status, session, { ...extras, error: error.description ?? 'The request was refused.' }, error.headers);
+      const wait = error.status === 429 ? Number(error.headers['retry-after']) : Number.NaN;
+      const message = Number.isFinite(wait) ? `Too many failed attempts: try again in ${waitText(wait)}.` : (error.description ?? 'The request was refused.');
+      await forms.show(req, res, error.status, session, { ...extras, error: message }, error.headers);
     },
 
     signedIn(action) {
