@@ -15,7 +15,7 @@ export interface CreatedAppPassword {
 
 function appPasswordList(tokens: readonly TokenRecord[]) {
   if (tokens.length === 0) return html`<p>No app passwords yet.</p>`;
-  const rows = tokens.map((token) => html`<tr><td data-label="Name">${token.name}</td><td data-label="Scope">${token.scope}</td><td data-label="Created">${formatDate(token.createdAt)}</td><td data-label="Expires">${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}">Revoke</button></td></tr>`);
+  const rows = tokens.map((token) => html`<tr><td data-label="Name">${token.name}</td><td data-label="Scope">${token.scope}</td><td data-label="Created">${formatDate(token.createdAt)}</td><td data-label="Expires">${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}" aria-label="Revoke ${token.name} (${token.scope})">Revoke</button></td></tr>`);
   return html`<div class="table-wrap"><table class="rows">
 <thead><tr><th>Name</th><th>Scope</th><th>Created</th><th>Expires</th><th></th></tr></thead>
 <tbody>${rows}</tbody>
