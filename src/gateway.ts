@@ -33,7 +33,6 @@ import type { LastingParts } from './lasting-parts.js';
 import type { Logger } from './logger.js';
 import { verifyEndpoint } from './forward-auth/verify-endpoint.js';
 import { createOAuthEndpoints } from './oauth/oauth-endpoints.js';
-import { createBrowserSessions } from './oidc/browser-session.js';
 import { createOidc } from './oidc/create-oidc.js';
 import { createSignIn } from './oauth/sign-in.js';
 import { createUpstreamIdentity } from './photoprism/upstream-identity.js';
@@ -109,7 +108,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
-  const accountSessions = createBrowserSessions({ store, clock, secure, ttlSeconds: config.account.sessionTtlSeconds, path: '/', cookieName: accountCookieName });
+  // One browser session for /account and the OIDC sign-in page (oidc/browser-session.ts).
+  const accountSessions = oidc.sessions;
   const accountForms = createAccountForms({
     sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources }),
   });

@@ -12,22 +12,24 @@
  * - `POST /account/sign-out`: CSRF-checked; removes the session from the store and the cookie.
  * - `GET /account/account.js`: the page's one script (page/account-script.ts), same origin.
  *
- * The session record has an empty scope (oidc/browser-session.ts) and its cookie is no credential
- * the credential parser knows, so it opens nothing behind the gateway; the proxy also drops it
- * from the Cookie header it forwards (proxy/forwarded-headers.ts `dropCookies`).
+ * The session is the one the OIDC sign-in page uses too (oidc/browser-session.ts): signing in
+ * here signs the browser in there, and signing out here ends it there. Its record has an empty
+ * scope and its cookie is no credential the credential parser knows, so it opens nothing behind
+ * the gateway; the proxy also drops it from the Cookie header it forwards
+ * (proxy/forwarded-headers.ts `dropCookies`).
  */
 import { PasscodeRequired } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import type { Endpoint } from '../http/router.js';
 import { passcodeRequiredText, type SignIn, signInFailedText } from '../oauth/sign-in.js';
-import type { BrowserSessions } from '../oidc/browser-session.js';
+import { type BrowserSessions, browserSessionCookieName } from '../oidc/browser-session.js';
 import { type AccountForms, accountPagePath } from './account-forms.js';
 import { accountScript, accountScriptPath } from './page/account-script.js';
 
 export const accountPaths = { page: accountPagePath, signIn: '/account/sign-in', signOut: '/account/sign-out', script: accountScriptPath } as const;
 
-/** The cookie's name without `__Secure-`; the proxy drops it from forwarded requests. */
-export const accountCookieName = 'photogate-account';
+/** The browser session's cookie, shared with the OIDC sign-in page; the proxy drops it from forwarded requests. */
+export const accountCookieName = browserSessionCookieName;
 
 export interface AccountEndpointsDeps {
   sessions: BrowserSessions;

@@ -94,13 +94,13 @@ export const configSchema = z.strictObject({
       cliTokenTtlSeconds: lifetimeSeconds.default(31_536_000).describe('Default lifetime of `auth add` app passwords and access tokens; 0 or -1 = never.'),
       clientTokenTtlSeconds: positiveInt.default(86_400).describe('Default of `clients add -e`: lifetime of the tokens a client gets.'),
       clientTokenLimit: z.number().int().min(-1).default(10).describe('Default of `clients add -t`: tokens a client may hold at once; -1 = unlimited.'),
-      sessionTtlSeconds: positiveInt.default(1_209_600).describe('Lifetime of session tokens from POST /api/v1/session.'),
+      sessionTtlSeconds: positiveInt.default(1_209_600).describe('Lifetime of session tokens from POST /api/v1/session (browser sign-ins use account.sessionTtlSeconds).'),
     })
     .prefault({})
     .describe('Lifetimes and limits of tokens issued by the CLI and the session API.'),
   account: z
     .strictObject({
-      sessionTtlSeconds: positiveInt.default(1_209_600).describe('Absolute lifetime of a sign-in on the /account page (its session cookie); default 14 days.'),
+      sessionTtlSeconds: positiveInt.default(1_209_600).describe('Absolute lifetime of a browser sign-in (its session cookie), shared by the /account page and the OAuth/OIDC sign-in page; default 14 days.'),
     })
     .prefault({})
     .describe('The /account page, where a person manages their own account.'),

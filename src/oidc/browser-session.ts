@@ -1,18 +1,28 @@
 /**
- * The browser session of photogate's sign-in page, for single sign-on (OIDC Core §3.1.2.3):
- * after a sign-in with the account password the browser keeps a cookie, so the next relying party
- * (or `prompt=none`) is answered without the password again; its record's id is the `sid` of
- * every ID token that sign-in produced, and RP-initiated logout removes it.
+ * photogate's one browser session, shared by the /account page and the OAuth/OIDC sign-in page
+ * (issue 14): signing in on either signs the browser in on both, for single sign-on (OIDC Core
+ * §3.1.2.3). After a sign-in with the account password the browser keeps a cookie, so the next
+ * relying party (or `prompt=none`) is answered without the password again; its record's id is
+ * the `sid` of every ID token that sign-in produced. Signing out at /account and RP-initiated
+ * logout both remove that one record, so each ends the session the other side sees.
  *
  * - The record is an ordinary token (kind `session`, grantType `browser`), stored as a digest
  *   like every credential, with the sign-in facts (`authTime`, `amr`). Its scope is empty: it
- *   opens no resource, so the cookie is useless as an API credential.
- * - Cookie `__Secure-photogate-session` over https (`photogate-session` over plain http),
+ *   opens no resource, and the cookie is no credential the credential parser knows, so it is
+ *   useless as an API credential.
+ * - Cookie `__Secure-photogate-account` over https (`photogate-account` over plain http),
  *   HttpOnly, SameSite=Lax (a relying party sends the browser here with a top-level redirect,
- *   which must carry it; a cross-site POST must not), and Path=/api/v1/oauth: only the authorize
- *   and logout endpoints receive it, never the upstream behind the gateway.
+ *   which must carry it; a cross-site POST must not), and Path=/ (the account page's contract,
+ *   PRODUCT.md "account page"). Because every path receives it, the proxy removes it from the
+ *   Cookie header of every request it forwards upstream (proxy/forwarded-headers.ts
+ *   `dropCookies`, pinned by test/integration/account-page.test.ts); behind forward-auth the
+ *   proxy in front sends the request itself and must drop it there.
+ * - One lifetime: `account.sessionTtlSeconds` (absolute, from sign-in; default 14 days). The
+ *   session API's tokens (POST /api/v1/session) keep their own `tokens.sessionTtlSeconds`.
  * - An app password signs in for one approval only: it must not become a session that could
- *   approve more than the app password holds.
+ *   approve more than the app password holds, nor manage the account.
+ * Pinned by test/integration/account-devices.test.ts (one session on both pages) and
+ * test/integration/oidc-openid-client.test.ts (sid, prompt, logout).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, nowSeconds } from '../clock.js';
@@ -45,13 +55,13 @@ export interface BrowserSessionOptions {
   secure: boolean;
   ttlSeconds: number;
   path: string;
-  /** The cookie's name without the `__Secure-` prefix (default `photogate-session`). */
-  cookieName?: string;
 }
 
+/** The cookie's name without `__Secure-`; the proxy drops it from forwarded requests. */
+export const browserSessionCookieName = 'photogate-account';
+
 export function createBrowserSessions(deps: BrowserSessionOptions): BrowserSessions {
-  const base = deps.cookieName ?? 'photogate-session';
-  const name = deps.secure ? `__Secure-${base}` : base;
+  const name = deps.secure ? `__Secure-${browserSessionCookieName}` : browserSessionCookieName;
   const attributes = `Path=${deps.path}; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
 
   async function find(req: IncomingMessage): Promise<BrowserSession | undefined> {

@@ -1,7 +1,7 @@
 /**
  * The OpenID Connect parts, built once per gateway from the config: signing keys (their
- * encryption secret read on first use), the ID token issuer the grants use, browser sessions and
- * remembered consents for the authorize page.
+ * encryption secret read on first use), the ID token issuer the grants use, the browser sessions
+ * (shared with /account) and remembered consents for the authorize page.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -37,8 +37,8 @@ export function createOidc(config: Config, deps: { store: Store; clock: Clock; i
   return {
     keys,
     issueIdToken: createIdTokenIssuer({ store, clock, keys, issuer, ttlSeconds: config.oidc.idTokenTtlSeconds }),
-    // The authorize and logout endpoints' common prefix: no other path gets the cookie.
-    sessions: createBrowserSessions({ store, clock, secure: issuer.startsWith('https:'), ttlSeconds: config.tokens.sessionTtlSeconds, path: '/api/v1/oauth' }),
+    // The one browser session of the sign-in page and /account (browser-session.ts).
+    sessions: createBrowserSessions({ store, clock, secure: issuer.startsWith('https:'), ttlSeconds: config.account.sessionTtlSeconds, path: '/' }),
     consent: createRememberedConsent({ store, clock, ttlSeconds: config.oidc.consentTtlSeconds }),
   };
 }

@@ -246,7 +246,7 @@ t.test('RP-initiated logout', async (t) => {
   const res = await fetch(url, { headers: { cookie: flow.cookie }, redirect: 'manual' });
   t.equal(res.status, 303);
   t.equal(res.headers.get('location'), `${AFTER_LOGOUT}?state=xyz`, 'back to the registered URI, with state');
-  t.match(res.headers.getSetCookie().join(), /photogate-session=; Path=\/api\/v1\/oauth; HttpOnly; SameSite=Lax; Max-Age=0/, 'the session cookie is removed (it lives on /api/v1/oauth only: the upstream never sees it)');
+  t.match(res.headers.getSetCookie().join(), /photogate-account=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0/, 'the session cookie is removed (the one browser session, shared with /account; the proxy never forwards it)');
   const after = await authorize(s, { cookie: flow.cookie, extra: { prompt: 'none' } });
   t.equal(after.callback.searchParams.get('error'), 'login_required', 'the browser session has ended');
   await t.rejects(oidc.refreshTokenGrant(s.config, tokens.refresh_token as string), 'the refresh tokens were revoked as asked');
