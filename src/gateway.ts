@@ -19,6 +19,8 @@ import { accountCookieName, createAccountEndpoints } from './account/account-end
 import { createAccountForms } from './account/account-forms.js';
 import { createLoadAccountPage } from './account/account-page-data.js';
 import { createAppPasswordEndpoints } from './account/app-password-endpoints.js';
+import { createDeviceActions } from './account/device-actions.js';
+import { createDeviceEndpoints } from './account/device-endpoints.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -110,8 +112,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
   // One browser session for /account and the OIDC sign-in page (oidc/browser-session.ts).
   const accountSessions = oidc.sessions;
+  const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit });
   const accountForms = createAccountForms({
-    sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources }),
+    sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources, devices: deviceActions }),
   });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
@@ -125,6 +128,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     // The /account page: one section per file in account/, all on the account actions.
     ...createAccountEndpoints({ sessions: accountSessions, signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }), forms: accountForms, trustedProxies }),
     ...createAppPasswordEndpoints({ forms: accountForms, actions: accountActions, store, clock, resources: routes.resources }),
+    ...createDeviceEndpoints({ forms: accountForms, actions: deviceActions, sessions: accountSessions, trustedProxies }),
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];

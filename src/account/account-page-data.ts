@@ -5,20 +5,24 @@
 import type { BrowserSession } from '../oidc/browser-session.js';
 import type { TokenRecord, UserRecord } from '../store/records.js';
 import type { AccountActions } from './account-actions.js';
+import type { AccessList, DeviceActions } from './device-actions.js';
 
 export interface AccountPageData {
   user: UserRecord;
   appPasswords: readonly TokenRecord[];
   /** The configured scopes' resources, offered as checkboxes. */
   resources: readonly string[];
+  /** Signed-in browsers, connected apps and paired devices (page/devices-section.ts). */
+  access?: AccessList;
 }
 
 export type LoadAccountPage = (session: BrowserSession) => Promise<AccountPageData>;
 
-export function createLoadAccountPage(deps: { actions: AccountActions; resources: ReadonlySet<string> }): LoadAccountPage {
+export function createLoadAccountPage(deps: { actions: AccountActions; resources: ReadonlySet<string>; devices?: DeviceActions }): LoadAccountPage {
   const resources = [...deps.resources].sort();
   return async (session) => {
     const username = session.user.username;
-    return { user: session.user, resources, appPasswords: await deps.actions.listAppPasswords(username) };
+    const access = await deps.devices?.list(username, session.token.id);
+    return { user: session.user, resources, appPasswords: await deps.actions.listAppPasswords(username), ...(access && { access }) };
   };
 }

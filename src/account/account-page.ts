@@ -9,6 +9,7 @@ import { renderPage } from '../oauth/pages/render-page.js';
 import { accountScriptPath } from './page/account-script.js';
 import type { AccountPageData } from './account-page-data.js';
 import { appPasswordsSection, type CreatedAppPassword, createdNotice } from './page/app-passwords-section.js';
+import { devicesSection } from './page/devices-section.js';
 import { signInSection } from './page/sign-in-section.js';
 
 export interface AccountPageOptions {
@@ -35,6 +36,7 @@ export function renderAccountPage(options: AccountPageOptions): string {
 ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 ${options.created !== undefined && createdNotice(options.created)}
 ${appPasswordsSection({ csrfToken, appPasswords: data.appPasswords, resources: data.resources })}
+${data.access !== undefined && devicesSection({ csrfToken, access: data.access })}
 <form method="post" action="/account/sign-out">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <div class="buttons"><button type="submit">Sign out</button></div>

@@ -25,7 +25,7 @@ export const auditEventKinds = [
   'token_refused',
   /** A refresh token was used again after rotation: its whole family was revoked. */
   'refresh_token_reuse',
-  /** A token, app password or session was revoked (revocation endpoint, session DELETE, CLI). */
+  /** A token, app password or session was revoked (revocation endpoint, session DELETE, CLI, account page). */
   'token_revoked',
   /** An app password or access token was created by the CLI. */
   'credential_created',

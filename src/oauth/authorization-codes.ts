@@ -10,6 +10,9 @@ import type { SignInFields } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
+/** Authorization codes' ids (and so their token families' ids) start so (account/device-actions.ts tells connected apps by it). */
+export const codeGrantIdPrefix = 'code';
+
 export async function createAuthorizationCode(
   store: Store,
   clock: Clock,
@@ -21,7 +24,7 @@ export async function createAuthorizationCode(
   const code = randomBytes(32).toString('base64url');
   const now = nowSeconds(clock);
   await store.addGrant({
-    id: generateRefId().replace(/^sess/, 'code'),
+    id: generateRefId().replace(/^sess/, codeGrantIdPrefix),
     digest: digestSecret(code),
     kind: 'authorization_code',
     clientId: request.client.clientId,

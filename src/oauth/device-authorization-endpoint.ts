@@ -15,6 +15,9 @@ import { identifyClient } from './authenticate-client.js';
 import type { CheckClientSecret } from './limit-client-secret-checks.js';
 import { digestUserCode, generateDeviceCode, generateUserCode } from './device-codes.js';
 
+/** Device grants' ids (and so their token families' ids) start so (account/device-actions.ts tells paired devices by it). */
+export const deviceGrantIdPrefix = 'devc';
+
 export interface DeviceAuthorizationDeps {
   store: Store;
   clock: Clock;
@@ -42,7 +45,7 @@ export function deviceAuthorizationEndpoint(deps: DeviceAuthorizationDeps): Endp
     while (await store.findGrantByUserCode(digestUserCode(userCode))) userCode = generateUserCode();
     const now = nowSeconds(clock);
     await store.addGrant({
-      id: generateRefId().replace(/^sess/, 'devc'),
+      id: generateRefId().replace(/^sess/, deviceGrantIdPrefix),
       digest: digestSecret(deviceCode),
       kind: 'device_code',
       clientId: client.clientId,
