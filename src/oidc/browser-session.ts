@@ -15,8 +15,8 @@
  *   which must carry it; a cross-site POST must not), and Path=/ (the account page's contract,
  *   PRODUCT.md "account page"). Because every path receives it, the proxy removes it from the
  *   Cookie header of every request it forwards upstream (proxy/forwarded-headers.ts
- *   `dropCookies`, pinned by test/integration/account-page.test.ts); behind forward-auth the
- *   proxy in front sends the request itself and must drop it there.
+ *   `dropCookies`, pinned by test/integration/account-page.test.ts). It has no Domain, so apps
+ *   behind forward-auth on hosts of their own never receive it.
  * - One lifetime: `account.sessionTtlSeconds` (absolute, from sign-in; default 14 days). The
  *   session API's tokens (POST /api/v1/session) keep their own `tokens.sessionTtlSeconds`.
  * - An app password signs in for one approval only: it must not become a session that could
