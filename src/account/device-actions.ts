@@ -111,7 +111,7 @@ export function createDeviceActions(deps: DeviceActionsDeps): DeviceActions {
   /** The user's unexpired tokens. */
   async function liveTokensOf(username: string): Promise<TokenRecord[]> {
     const now = nowSeconds(clock);
-    return (await store.listTokens()).filter((t) => t.username === username && (t.expiresAt === null || t.expiresAt > now));
+    return (await store.listTokensOfUser(username)).filter((t) => t.expiresAt === null || t.expiresAt > now);
   }
 
   /**
@@ -183,7 +183,7 @@ export function createDeviceActions(deps: DeviceActionsDeps): DeviceActions {
     },
 
     async disconnectApp(username, clientId, context) {
-      const tokens = (await store.listTokens()).filter((t) => t.username === username && t.clientId === clientId && originOf(t) === 'app');
+      const tokens = (await store.listTokensOfUser(username)).filter((t) => t.clientId === clientId && originOf(t) === 'app');
       const now = nowSeconds(clock);
       if (familiesOf(tokens.filter((t) => t.expiresAt === null || t.expiresAt > now), 'app').size === 0) throw notFound('connected app');
       // Every family, even one that looks over: a refresh token rotated a moment ago still works

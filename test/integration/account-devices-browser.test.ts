@@ -5,19 +5,18 @@
  * device paired with the device flow and a second Chromium's session are listed (this one marked
  * "this browser"); disconnecting the app makes its refresh token fail at the token endpoint,
  * unpairing the device makes its token 401, ending the second browser's session signs that
- * browser out, and ending this one's signs this one out. Screenshots at 375 and 1280 px are saved
- * in the test's directory.
+ * browser out, and ending this one's signs this one out. Screenshots at 375 and 1280 px are kept
+ * in artifacts/screenshots (account-devices-375.png, account-devices-1280.png).
  */
-import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { formBrowser } from '../helpers/form-browser.js';
+import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 /** The relying party's callback: a loopback server that only has to answer (a redirect is not routed by Playwright). */
@@ -49,9 +48,8 @@ async function pairDevice(gw: TestGateway, clientId: string): Promise<{ access_t
 }
 
 t.test('list and revoke signed-in browsers, connected apps and paired devices', async (t) => {
-  const dir = t.testdir();
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url, dir });
+  const gw = await startTestGateway(t, { upstream: upstream.url });
   await gw.addUser('alice', 'alice-password');
   const REDIRECT = await startCallback(t);
   const app = await gw.addClient({ name: 'Photo Frame App', secretDigest: null, scope: 'openid photos', redirectUris: [REDIRECT] });
@@ -93,11 +91,10 @@ t.test('list and revoke signed-in browsers, connected apps and paired devices', 
   t.match(await section.textContent(), /Photo Frame App\s*Access: openid photos/, 'the app is listed');
   t.match(await section.textContent(), /Living Room Frame\s*Access: photos\s*Paired/, 'the device is listed');
 
-  await page.screenshot({ path: join(dir, 'account-devices-1280.png'), fullPage: true });
+  const sizes = await saveScreenshotsAtBothWidths(page, 'account-devices');
+  t.ok(sizes.every((size) => size > 0), 'screenshots saved at 375 and 1280 px');
   await page.setViewportSize({ width: 375, height: 800 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), 'no horizontal scrolling at 375 px');
-  await page.screenshot({ path: join(dir, 'account-devices-375.png'), fullPage: true });
-  t.ok((await stat(join(dir, 'account-devices-375.png'))).size > 0 && (await stat(join(dir, 'account-devices-1280.png'))).size > 0, 'screenshots saved');
 
   await page.getByRole('button', { name: 'Disconnect Photo Frame App' }).click();
   await page.getByText('No app is connected.').waitFor();
