@@ -109,7 +109,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
   const secure = deps.issuer.startsWith('https:');
-  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit });
+  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter });
   // One browser session for /account and the OIDC sign-in page (oidc/browser-session.ts).
   const accountSessions = oidc.sessions;
   const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit });

@@ -15,7 +15,9 @@
  * - `{id}` is the caller's username or the upstream `UID` the session answer handed out; any other
  *   id is 403.
  * Every passcode step takes the one body shape `{type, code, password}`; a field a step does not
- * need is ignored. Pinned by test/integration/account-api.test.ts.
+ * need is ignored (deactivate asks for the password only, as PhotoPrism's UI sends no code there;
+ * the account page asks for both). The answers add `RecoveryCodes` (every recovery code while
+ * they are shown) beside `RecoveryCode` (the first). Pinned by test/integration/account-api.test.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../credentials/authenticate.js';
@@ -129,7 +131,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
         const params = await body(call);
         requireType(params);
         await actions.deactivateTwoFactor(call.username, params.get('password') ?? '', call.address);
-        ok(call, { Type: 'totp', Secret: '', QRCode: '', RecoveryCode: '', VerifiedAt: null, ActivatedAt: null, URI: '' });
+        ok(call, { Type: 'totp', Secret: '', QRCode: '', RecoveryCode: '', RecoveryCodes: [], VerifiedAt: null, ActivatedAt: null, URI: '' });
       },
     },
   };

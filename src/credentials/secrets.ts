@@ -71,7 +71,10 @@ export function generateClientSecret(): string {
 
 /**
  * A two-factor recovery code: 12 characters of [a-z0-9] (62 bits), the reference server's length,
- * which its web UI's 12-character code field takes.
+ * which its web UI's 12-character code field takes. Stored as a plain SHA-256 digest like the
+ * tokens, not argon2: online guesses are limited like passwords and need the password first,
+ * and a stolen store still leaves ~2^62 hashes per code to try (years of GPU time) for a code
+ * that is useless without the user's password.
  */
 export function generateRecoveryCode(): string {
   return randomString(BASE36, 12);

@@ -8,7 +8,9 @@
  * Two-factor (PRODUCT.md "two-factor"): a user with it on who sends their own password must also
  * send a code; without one the sign-in throws PasscodeRequired (401 `passcode_required`,
  * `code: 32`), with a wrong one it fails like a wrong password, with one used already it throws
- * PasscodeUsed (400: see errors.ts); both count in the same limits. App passwords never ask for
+ * PasscodeUsed (400: see errors.ts); both count in the same limits. A recovery code takes the
+ * code's place once; its use is recorded (`two_factor_changed`, action `recovery code used`), as it
+ * may mean a lost phone or a stolen code. App passwords never ask for
  * a code. The principal returned says how the person signed in (`amr`, RFC 8176), to be
  * recorded on what is issued from it and in ID tokens.
  */
@@ -39,7 +41,9 @@ export function createSignIn(authenticate: AuthenticateFrom, deps: SignInDeps): 
     deps.limiter.check(address, account);
     const user = await deps.store.findUser(account);
     const check = user === undefined ? 'wrong' : await deps.twoFactor.verify(user, code as string);
-    if (check === 'ok') return { ...principal, amr: ['pwd', 'otp', 'mfa'] };
+    if (check === 'recovery') deps.audit.record({ event: 'two_factor_changed', outcome: 'success', username: account, action: 'recovery code used', address });
+    // A recovery code is a one-time password too (RFC 8176 `otp`).
+    if (check === 'ok' || check === 'recovery') return { ...principal, amr: ['pwd', 'otp', 'mfa'] };
     deps.limiter.recordFailure(address, account);
     failed(check === 'used' ? 'two-factor code used' : 'wrong two-factor code');
     if (check === 'used') throw new PasscodeUsed();

@@ -105,6 +105,9 @@ class FileStore implements FileStoreHandle {
   useTwoFactorStep(username: string, step: number) {
     return this.#enqueue(ops.useTwoFactorStep(username, step));
   }
+  useRecoveryCode(username: string, digest: string) {
+    return this.#enqueue(ops.useRecoveryCode(username, digest));
+  }
 
   async removeUser(username: string) {
     await this.#removeTokensInBatches((draft) => ops.tokensOfUser(draft, username.toLowerCase()));

@@ -9,7 +9,7 @@ import type { StoreMetrics } from '../http/gateway-metrics.js';
 import type { Store } from './store.js';
 
 const writes = [
-  'addUser', 'updateUser', 'useTwoFactorStep', 'removeUser',
+  'addUser', 'updateUser', 'useTwoFactorStep', 'useRecoveryCode', 'removeUser',
   'addClient', 'updateClient', 'removeClient', 'resetClients',
   'addToken', 'removeToken', 'resetTokens', 'markTokenUsed', 'removeTokenFamily', 'removeExpiredTokens',
   'addGrant', 'updateGrant',

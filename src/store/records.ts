@@ -21,15 +21,16 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 /**
  * A user's two-factor sign-in (TOTP, RFC 6238; two-factor/). The TOTP secret cannot be hashed
  * (codes are computed from it), so it is sealed with a key kept outside the store
- * (two-factor/secret-box.ts); the recovery code is kept as a digest once shown.
+ * (two-factor/secret-box.ts); the recovery codes are kept as digests once shown, and a used one
+ * is removed (Store.useRecoveryCode).
  */
-export const twoFactorRecord = z.object({
+const twoFactorFields = z.object({
   /** The base32 TOTP secret, sealed (AES-256-GCM, bound to the username). */
   sealedSecret: z.string().min(1),
-  /** The recovery code, sealed, until activation shows it for the last time; then null. */
-  sealedRecoveryCode: z.string().nullable(),
-  /** SHA-256 of the recovery code (62 random bits). */
-  recoveryCodeDigest: sha256Hex,
+  /** The recovery codes, space-separated and sealed, until activation shows them for the last time; then null. */
+  sealedRecoveryCodes: z.string().nullable(),
+  /** SHA-256 of each recovery code not used yet (62 random bits each; credentials/secrets.ts). */
+  recoveryCodeDigests: z.array(sha256Hex),
   /** When a code from the authenticator was first confirmed; null while set up only. */
   verifiedAt: epochSeconds.nullable(),
   /** When sign-ins started asking for a code; null = not asked yet. */
@@ -37,6 +38,19 @@ export const twoFactorRecord = z.object({
   /** The last TOTP time step accepted: a code is accepted once (RFC 6238 §5.2). */
   lastStep: z.number().int().nonnegative(),
 });
+
+/**
+ * Records written before recovery code sets held one code (`sealedRecoveryCode`,
+ * `recoveryCodeDigest`): read as a set of that one code, so an existing store keeps working
+ * (the sealed text of one code is a one-code list). Written back in the new shape.
+ */
+function fromSingleRecoveryCode(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('recoveryCodeDigest' in value)) return value;
+  const { sealedRecoveryCode, recoveryCodeDigest, ...rest } = value as Record<string, unknown>;
+  return { sealedRecoveryCodes: sealedRecoveryCode ?? null, recoveryCodeDigests: [recoveryCodeDigest], ...rest };
+}
+
+export const twoFactorRecord = z.preprocess(fromSingleRecoveryCode, twoFactorFields);
 
 /**
  * How a person signed in, carried from the browser session to the code it approves and to the

@@ -53,6 +53,17 @@ export const useTwoFactorStep =
     return { result: requireUser(draft, old.username), changes: [] };
   };
 
+export const useRecoveryCode =
+  (username: string, digest: string): StoreOperation<UserRecord> =>
+  (draft) => {
+    const old = requireUser(draft, username.toLowerCase());
+    if (!old.twoFactor) throw new StoreNotFound(`user ${old.username} has no two-factor sign-in`);
+    const left = old.twoFactor.recoveryCodeDigests.filter((held) => held !== digest);
+    if (left.length === old.twoFactor.recoveryCodeDigests.length) throw new StoreConflict('the recovery code was used already');
+    draft.put('users', check(userRecord, { ...old, twoFactor: { ...old.twoFactor, recoveryCodeDigests: left } }));
+    return { result: requireUser(draft, old.username), changes: [] };
+  };
+
 export const removeUser =
   (username: string): StoreOperation<void> =>
   (draft) => {

@@ -54,6 +54,13 @@ export interface Store {
    * (so of two requests with one code exactly one wins), StoreNotFound without two-factor.
    */
   useTwoFactorStep(username: string, step: number): Promise<UserRecord>;
+  /**
+   * Consumes one recovery code, atomically: removes `digest` from the user's
+   * twoFactor.recoveryCodeDigests, or rejects with StoreConflict when it is not there (used
+   * already, or never issued), so of two requests with one code exactly one wins; StoreNotFound
+   * without two-factor.
+   */
+  useRecoveryCode(username: string, digest: string): Promise<UserRecord>;
   /** Removes the user, their tokens, app passwords and grants, and the clients they own (with theirs). */
   removeUser(username: string): Promise<void>;
 

@@ -99,7 +99,7 @@ t.test('store copy keeps two-factor working: the sealed secret goes with its key
   const file = join(dir, 'store.json');
   const source = await openFileStore({ path: file, clock: systemClock, watch: false });
   const sealedSecret = await createSecretBox(`${file}.key`).seal('JBSWY3DPEHPK3PXP', 'alice');
-  const twoFactor = { sealedSecret, sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
+  const twoFactor = { sealedSecret, sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
   await source.addUser(makeUser('alice', { twoFactor }));
   await source.close();
   const url = await server.createDatabase();

@@ -22,7 +22,7 @@ interface Credentials {
 }
 
 /** An activated two-factor setup (issue 13): what refuses the user's own password on Basic. */
-const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
+const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1, activatedAt: 1, lastStep: 0 };
 
 async function setUp(gw: TestGateway): Promise<Credentials> {
   await gw.addUser('alice', 'alice-password', { role: 'user', webdav: true });

@@ -42,7 +42,7 @@ async function withTwoFactor(t: Test, clock: ManualClock = manualClock(Date.UTC(
   await post(`${gw.url}/api/v1/users/alice/passcode/confirm`, { type: 'totp', code: totpCode(secret, clock.nowMs()) }, auth);
   const activated = await post(`${gw.url}/api/v1/users/alice/passcode/activate`, { type: 'totp' }, auth);
   clock.advance(30_000);
-  return { upstream, gw, clock, secret, recovery: String(activated.json.RecoveryCode), auth };
+  return { upstream, gw, clock, secret, recovery: String(activated.json.RecoveryCode), recoveryCodes: activated.json.RecoveryCodes as string[], auth };
 }
 
 t.test('setting up: passcode, confirm, activate in the reference shapes', async (t) => {
@@ -64,6 +64,10 @@ t.test('setting up: passcode, confirm, activate in the reference shapes', async 
   t.match(setUp.json.QRCode, /^data:image\/png;base64,/);
   t.match(setUp.json.URI, /^otpauth:\/\/totp\/.*secret=/);
   t.match(setUp.json.RecoveryCode, /^[0-9a-z]{12}$/, 'the 12 characters PhotoPrism\'s code field takes');
+  const codes = setUp.json.RecoveryCodes as string[];
+  t.equal(new Set(codes).size, 10, 'ten different recovery codes');
+  t.ok(codes.every((code) => /^[0-9a-z]{12}$/.test(code)));
+  t.equal(codes[0], setUp.json.RecoveryCode, 'RecoveryCode is the first of them');
   t.equal(setUp.json.VerifiedAt, null);
   t.equal(setUp.json.ActivatedAt, null);
   const secret = String(setUp.json.Secret);
@@ -83,6 +87,7 @@ t.test('setting up: passcode, confirm, activate in the reference shapes', async 
   t.equal(activated.status, 200);
   t.type(activated.json.ActivatedAt, 'string');
   t.equal(activated.json.RecoveryCode, setUp.json.RecoveryCode, 'the recovery code, shown a last time');
+  t.same(activated.json.RecoveryCodes, codes, 'all of them');
   t.equal(activated.json.Secret, '', 'the secret is not shown again');
   const described = await fetch(`${gw.url}/api/v1/session`, { headers: auth });
   t.equal(((await described.json()) as { user: Json }).user.AuthMethod, '2fa', 'the UI sees two-factor on');
@@ -92,6 +97,7 @@ t.test('setting up: passcode, confirm, activate in the reference shapes', async 
   const atRest = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
   t.notMatch(atRest, secret, 'the TOTP secret is not in the store in clear');
   t.notMatch(atRest, String(setUp.json.RecoveryCode), 'nor the recovery code');
+  t.ok(codes.every((code) => !atRest.includes(code)), 'nor any recovery code');
   t.equal((await stat(`${gw.storePath}.key`)).mode & 0o777, 0o600, 'the sealing key is apart from the store, 0600');
 });
 
@@ -150,12 +156,20 @@ t.test('wrong codes count in the brute-force limits', async (t) => {
   t.equal(statuses[11], 429, 'the address is out of attempts');
 });
 
-t.test('the recovery code signs in once and turns two-factor off; deactivate needs the password', async (t) => {
-  const { gw, recovery, auth } = await withTwoFactor(t);
+t.test('each recovery code signs in once and two-factor stays on; deactivate needs the password', async (t) => {
+  const { gw, recovery, recoveryCodes, auth } = await withTwoFactor(t);
   const base = `${gw.url}/api/v1/users/alice/passcode`;
   t.equal((await post(`${base}/deactivate`, { type: 'totp', password: 'wrong password' }, auth)).status, 400);
-  t.equal((await session(gw, { username: 'alice', password: 'correct horse', code: recovery.toUpperCase() })).status, 200);
-  t.equal((await session(gw, { username: 'alice', password: 'correct horse' })).status, 200, 'two-factor is off');
+  const used = await session(gw, { username: 'alice', password: 'correct horse', code: recovery.toUpperCase() });
+  t.equal(used.status, 200, 'a recovery code signs in (case and dashes ignored)');
+  const record = (await gw.store.listTokens()).find((x) => x.id === used.json.session_id);
+  t.same(record?.amr, ['pwd', 'otp', 'mfa']);
+  t.equal((await session(gw, { username: 'alice', password: 'correct horse', code: recovery })).status, 401, 'the same code again: refused');
+  t.equal((await session(gw, { username: 'alice', password: 'correct horse' })).json.error, 'passcode_required', 'two-factor stays on');
+  t.equal((await gw.store.findUser('alice'))?.twoFactor?.recoveryCodeDigests.length, 9, 'nine codes left');
+  const racing = recoveryCodes[1] as string;
+  const both = await Promise.all([1, 2].map(() => session(gw, { username: 'alice', password: 'correct horse', code: racing })));
+  t.same(both.map((r) => r.status).sort(), [200, 400], 'one recovery code sent twice at once works once');
 
   const again = await withTwoFactor(t);
   const off = await post(`${again.gw.url}/api/v1/users/alice/passcode/deactivate`, { type: 'totp', password: 'correct horse' }, again.auth);
@@ -214,7 +228,7 @@ t.test('the authorize page takes the code; the grant records it', async (t) => {
   t.same(grant?.amr, ['pwd', 'otp', 'mfa'], 'for an ID token\'s amr (OIDC)');
 });
 
-t.test('turning two-factor on and off through the account API is in the audit trail', async (t) => {
+t.test('turning two-factor on and off, and a recovery code sign-in, are in the audit trail', async (t) => {
   const events: AuditEvent[] = [];
   const clock = manualClock(Date.UTC(2026, 0, 1));
   const upstream = await startEchoUpstream(t);
@@ -224,12 +238,16 @@ t.test('turning two-factor on and off through the account API is in the audit tr
   const auth = { 'x-auth-token': token };
   const secret = String((await post(`${gw.url}/api/v1/users/alice/passcode`, { type: 'totp', password: 'correct horse' }, auth)).json.Secret);
   await post(`${gw.url}/api/v1/users/alice/passcode/confirm`, { type: 'totp', code: totpCode(secret, clock.nowMs()) }, auth);
-  t.equal((await post(`${gw.url}/api/v1/users/alice/passcode/activate`, { type: 'totp' }, auth)).status, 200);
+  const activated = await post(`${gw.url}/api/v1/users/alice/passcode/activate`, { type: 'totp' }, auth);
+  t.equal(activated.status, 200);
+  t.equal((await session(gw, { username: 'alice', password: 'correct horse', code: String(activated.json.RecoveryCode) })).status, 200);
   t.equal((await post(`${gw.url}/api/v1/users/alice/passcode/deactivate`, { type: 'totp', password: 'correct horse' }, auth)).status, 200);
   const changes = events.filter((e) => e.event === 'two_factor_changed');
   t.match(changes, [
     { outcome: 'success', username: 'alice', action: 'enabled', address: '127.0.0.1' },
+    { outcome: 'success', username: 'alice', action: 'recovery code used', address: '127.0.0.1' },
     { outcome: 'success', username: 'alice', action: 'disabled', address: '127.0.0.1' },
   ]);
   t.notOk(JSON.stringify(events).includes(secret), 'never the secret');
+  t.notOk(JSON.stringify(events).includes(String(activated.json.RecoveryCode)), 'nor the recovery code');
 });

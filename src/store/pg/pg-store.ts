@@ -124,6 +124,10 @@ class PgStore implements PgStoreHandle {
   useTwoFactorStep(username: string, step: number) {
     return this.#write((l) => l.rows('users', 'username = $1', [username.toLowerCase()]), ops.useTwoFactorStep(username, step));
   }
+  /** Compare-and-set under the user's row lock, as useTwoFactorStep: a recovery code is consumed once across replicas. */
+  useRecoveryCode(username: string, digest: string) {
+    return this.#write((l) => l.rows('users', 'username = $1', [username.toLowerCase()]), ops.useRecoveryCode(username, digest));
+  }
   async removeUser(username: string) {
     const name = username.toLowerCase();
     const ofUser = 'username = $1 OR client_id IN (SELECT client_id FROM photogate_clients WHERE username = $1)';

@@ -74,6 +74,16 @@ for (const mode of storeModes) {
     for (const grant of file.grants) t.same(Object.keys(grant).sort(), keysOf(grantRecord, 'authTime', 'amr', 'sid', 'nonce'));
   });
 
+  t.test('a store file with a single recovery code (before code sets) loads as a one-code set', async (t) => {
+    const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    const old = JSON.stringify({ version: 1, users: [{ ...makeUser('alice'), twoFactor }], clients: [], tokens: [] });
+    const path = join(t.testdir({ 'store.json': old }), 'store.json');
+    const { store } = await openStoreIn(mode, t, path);
+    t.match((await store.findUser('alice'))?.twoFactor, { sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], activatedAt: 1000, lastStep: 10 });
+    await store.useRecoveryCode('alice', 'a'.repeat(64));
+    t.same((await (await readOnDisk(t, path)).findUser('alice'))?.twoFactor?.recoveryCodeDigests, [], 'written back in the new shape');
+  });
+
   t.test('a store file of the previous version loads, and the next write adds the new fields', async (t) => {
     const oldClient: Record<string, unknown> = { ...makeClient('c1') };
     delete oldClient.redirectUris;

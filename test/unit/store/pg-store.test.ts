@@ -116,7 +116,7 @@ t.test('two replicas taking one TOTP time step at the same moment: exactly one s
   const replicas = await Promise.all([0, 1].map(() => openPgStore({ url, watch: false })));
   t.teardown(() => Promise.all(replicas.map((store) => store.close())));
   const [a, b] = replicas as [Store, Store] & typeof replicas;
-  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
+  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1000, activatedAt: 1000, lastStep: 0 };
   await a.addUser(makeUser('alice', { twoFactor }));
   for (let step = 1; step <= 20; step++) {
     const results = await Promise.allSettled([a, b, a, b].map((s) => s.useTwoFactorStep('alice', step)));
@@ -133,7 +133,7 @@ t.test('turning two-factor on or off on one replica evicts on the other (NOTIFY 
   t.teardown(() => Promise.all([writer.close(), reader.close()]));
   const seen: string[] = [];
   reader.onChange((change) => seen.push(describeChange(change)));
-  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: null, lastStep: 0 };
+  const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1000, activatedAt: null, lastStep: 0 };
   await writer.addUser(makeUser('alice'));
   await writer.updateUser('alice', { twoFactor }, 2000);
   await writer.useTwoFactorStep('alice', 5);

@@ -151,7 +151,7 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
 
   t.test('useTwoFactorStep: a time step is taken once, durably, even by two concurrent writes', async (t) => {
     const { store, changes, reopen } = await open(t);
-    const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
     await store.addUser(makeUser('alice', { twoFactor }));
     await store.addUser(makeUser('bob'));
     const results = await Promise.allSettled([store.useTwoFactorStep('alice', 11), store.useTwoFactorStep('Alice', 11)]);
@@ -177,6 +177,34 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     await store.updateUser('alice', { twoFactor }, 2001);
     t.same((await store.findUser('alice'))?.twoFactor, twoFactor);
     t.same(changes, ['user-changed:alice', 'user-changed:alice'], 'and turning it on');
+  });
+
+  t.test('useRecoveryCode: a recovery code is consumed once, durably, even by two concurrent writes', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64)) as [string, string, string];
+    const twoFactor = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: [a, b, c], verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    await store.addUser(makeUser('alice', { twoFactor }));
+    await store.addUser(makeUser('bob'));
+    const results = await Promise.allSettled([store.useRecoveryCode('alice', b), store.useRecoveryCode('Alice', b)]);
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one of two uses wins');
+    t.match(results.find((r) => r.status === 'fulfilled'), { value: { twoFactor: { recoveryCodeDigests: [a, c] } } });
+    t.match(results.find((r) => r.status === 'rejected'), { reason: StoreConflict });
+    await t.rejects(store.useRecoveryCode('alice', b), StoreConflict, 'used already');
+    await t.rejects(store.useRecoveryCode('alice', 'd'.repeat(64)), StoreConflict, 'never issued');
+    await t.rejects(store.useRecoveryCode('bob', a), StoreNotFound, 'no two-factor');
+    await t.rejects(store.useRecoveryCode('nobody', a), StoreNotFound);
+    t.same((await store.findUser('alice'))?.twoFactor, { ...twoFactor, recoveryCodeDigests: [a, c] }, 'the other fields and codes stay');
+    t.same((await (await reopen()).findUser('alice'))?.twoFactor?.recoveryCodeDigests, [a, c], 'durable');
+    t.same(changes, [], 'using a recovery code changes nothing cached');
+  });
+
+  t.test('a two-factor record of the single-recovery-code shape is read as a set of that one code', async (t) => {
+    const { store, reopen } = await open(t);
+    const legacy = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    await store.addUser(makeUser('alice', { twoFactor: legacy as never }));
+    const expected = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1000, activatedAt: 1000, lastStep: 10 };
+    t.same((await (await reopen()).findUser('alice'))?.twoFactor, expected);
+    t.same((await store.useRecoveryCode('alice', 'a'.repeat(64))).twoFactor?.recoveryCodeDigests, [], 'and its code works once');
   });
 
   t.test('removeTokenFamily removes the family, announces each token, and resolves to the count', async (t) => {
