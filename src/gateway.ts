@@ -21,6 +21,8 @@ import { createLoadAccountPage } from './account/account-page-data.js';
 import { createAppPasswordEndpoints } from './account/app-password-endpoints.js';
 import { createDeviceActions } from './account/device-actions.js';
 import { createDeviceEndpoints } from './account/device-endpoints.js';
+import { createPasswordEndpoints } from './account/password-endpoints.js';
+import { createTwoFactorEndpoints } from './account/two-factor-endpoints.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -129,6 +131,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     ...createAccountEndpoints({ sessions: accountSessions, signIn: createSignIn(authenticate, { store, twoFactor, limiter, audit }), forms: accountForms, trustedProxies }),
     ...createAppPasswordEndpoints({ forms: accountForms, actions: accountActions, store, clock, resources: routes.resources }),
     ...createDeviceEndpoints({ forms: accountForms, actions: deviceActions, sessions: accountSessions, trustedProxies }),
+    ...createPasswordEndpoints({ forms: accountForms, actions: accountActions, trustedProxies }),
+    ...createTwoFactorEndpoints({ forms: accountForms, actions: accountActions, trustedProxies }),
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];

@@ -6,6 +6,7 @@ import type { BrowserSession } from '../oidc/browser-session.js';
 import type { TokenRecord, UserRecord } from '../store/records.js';
 import type { AccountActions } from './account-actions.js';
 import type { AccessList, DeviceActions } from './device-actions.js';
+import { type TwoFactorState, twoFactorState } from './page/two-factor-section.js';
 
 export interface AccountPageData {
   user: UserRecord;
@@ -14,6 +15,8 @@ export interface AccountPageData {
   resources: readonly string[];
   /** Signed-in browsers, connected apps and paired devices (page/devices-section.ts). */
   access?: AccessList;
+  /** Read from the store at each page (an action may just have changed it). */
+  twoFactor?: TwoFactorState;
 }
 
 export type LoadAccountPage = (session: BrowserSession) => Promise<AccountPageData>;
@@ -23,6 +26,9 @@ export function createLoadAccountPage(deps: { actions: AccountActions; resources
   return async (session) => {
     const username = session.user.username;
     const access = await deps.devices?.list(username, session.token.id);
-    return { user: session.user, resources, appPasswords: await deps.actions.listAppPasswords(username), ...(access && { access }) };
+    return {
+      user: session.user, resources, appPasswords: await deps.actions.listAppPasswords(username), ...(access && { access }),
+      twoFactor: twoFactorState(await deps.actions.requireUser(username)),
+    };
   };
 }

@@ -7,10 +7,13 @@
 import { html } from '../oauth/pages/html.js';
 import { renderPage } from '../oauth/pages/render-page.js';
 import { accountScriptPath } from './page/account-script.js';
+import { minPasswordLength, type PasswordChanged } from './account-actions.js';
 import type { AccountPageData } from './account-page-data.js';
 import { appPasswordsSection, type CreatedAppPassword, createdNotice } from './page/app-passwords-section.js';
 import { devicesSection } from './page/devices-section.js';
+import { passwordSection } from './page/password-section.js';
 import { signInSection } from './page/sign-in-section.js';
+import { type TwoFactorShown, twoFactorSection } from './page/two-factor-section.js';
 
 export interface AccountPageOptions {
   csrfToken: string;
@@ -24,6 +27,10 @@ export interface AccountPageOptions {
   error?: string;
   /** Prefilled after a failed sign-in. */
   triedUsername?: string;
+  /** Just changed: what else ended. */
+  passwordChanged?: PasswordChanged;
+  /** The two-factor set-up key or new recovery codes: shown once. */
+  twoFactorShown?: TwoFactorShown;
 }
 
 export function renderAccountPage(options: AccountPageOptions): string {
@@ -37,6 +44,8 @@ ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 ${options.created !== undefined && createdNotice(options.created)}
 ${appPasswordsSection({ csrfToken, appPasswords: data.appPasswords, resources: data.resources })}
 ${data.access !== undefined && devicesSection({ csrfToken, access: data.access })}
+${passwordSection({ csrfToken, username: data.user.username, minLength: minPasswordLength, changed: options.passwordChanged })}
+${data.twoFactor !== undefined && twoFactorSection({ csrfToken, state: data.twoFactor, shown: options.twoFactorShown })}
 <form method="post" action="/account/sign-out">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <div class="buttons"><button type="submit">Sign out</button></div>

@@ -169,7 +169,10 @@ t.test('each recovery code signs in once and two-factor stays on; deactivate nee
   t.equal((await gw.store.findUser('alice'))?.twoFactor?.recoveryCodeDigests.length, 9, 'nine codes left');
   const racing = recoveryCodes[1] as string;
   const both = await Promise.all([1, 2].map(() => session(gw, { username: 'alice', password: 'correct horse', code: racing })));
-  t.same(both.map((r) => r.status).sort(), [200, 400], 'one recovery code sent twice at once works once');
+  const statuses = both.map((r) => r.status).sort();
+  t.equal(statuses[0], 200, 'one recovery code sent twice at once works once');
+  // 400 (used) when both read the code before either took it, 401 (not a code) when one was done first.
+  t.ok(statuses[1] === 400 || statuses[1] === 401, `the other is refused (${statuses[1]})`);
 
   const again = await withTwoFactor(t);
   const off = await post(`${again.gw.url}/api/v1/users/alice/passcode/deactivate`, { type: 'totp', password: 'correct horse' }, again.auth);

@@ -10,8 +10,8 @@ ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 <input id="username" name="username" type="text" value="${options.triedUsername ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<label for="code">Code from your authenticator app <small>(only with two-factor sign-in)</small></label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false">
+<label for="code">Code from your authenticator app, or a recovery code <small>(only with two-factor sign-in)</small></label>
+<input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false">
 <div class="buttons"><button type="submit">Sign in</button></div>
 </form>`;
 }
