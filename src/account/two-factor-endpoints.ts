@@ -55,11 +55,11 @@ export function createTwoFactorEndpoints(deps: TwoFactorEndpointsDeps): Endpoint
         throw new InvalidGrant({ description: 'The code is not right, or was used already: try the next one.' });
       }
       const view = await actions.activateTwoFactor(username, address(call));
-      return { twoFactorShown: { kind: 'recovery-codes', codes: view.RecoveryCodes, activated: true } };
+      return { twoFactorShown: { kind: 'recovery-codes', codes: view.RecoveryCodes } };
     }),
     post(twoFactorPaths.recoveryCodes, async (call) => {
       const codes = await actions.regenerateRecoveryCodes(call.session.user.username, passwordOf(call), codeOf(call), address(call));
-      return { twoFactorShown: { kind: 'recovery-codes', codes, activated: false } };
+      return { twoFactorShown: { kind: 'recovery-codes', codes } };
     }),
     post(twoFactorPaths.disable, async (call) => {
       await actions.deactivateTwoFactor(call.session.user.username, passwordOf(call), address(call), codeOf(call));

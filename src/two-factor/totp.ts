@@ -16,9 +16,13 @@ function totpFor(secret: string, issuer: string, username: string): TOTP {
   return new TOTP({ issuer, label: username, algorithm: 'SHA1', digits: 6, period, secret: Secret.fromBase32(secret) });
 }
 
-/** The `otpauth://totp/…` URI authenticator apps scan. */
+/**
+ * The `otpauth://totp/…` URI authenticator apps scan. A colon separates issuer and account in its
+ * label (Google's Key Uri Format, encoded or not), so one in the issuer (a host with a port)
+ * would move the port into the account name: it becomes a space.
+ */
 export function totpUri(secret: string, issuer: string, username: string): string {
-  return totpFor(secret, issuer, username).toString();
+  return totpFor(secret, issuer.replaceAll(':', ' '), username).toString();
 }
 
 /** The time step `code` is valid for at `nowMs` (±1 step), or undefined. */

@@ -167,7 +167,7 @@ t.test('two-factor on the page: set up, turn on, recovery codes, sign in, new co
 
   const on = await post(gw, page, '/account/two-factor/enable', { code: totpCode(key, clock.nowMs()) });
   t.equal(on.status, 200);
-  t.match(on.html, /Two-factor sign-in is on\./);
+  t.match(on.html, /Two-factor sign-in is <strong>on<\/strong>/);
   const codes = codesOf(on.html);
   t.equal(new Set(codes).size, 10, 'ten recovery codes, shown once');
   const reloaded = await getFormPage(`${gw.url}/account`, page.cookie);

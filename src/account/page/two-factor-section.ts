@@ -23,7 +23,7 @@ export const twoFactorPaths = {
 export type TwoFactorState = { kind: 'off' } | { kind: 'pending' } | { kind: 'on'; recoveryCodesLeft: number };
 
 /** What an action shows once: the set-up step's key, or new recovery codes. */
-export type TwoFactorShown = { kind: 'set-up'; view: PasscodeView } | { kind: 'recovery-codes'; codes: readonly string[]; activated: boolean };
+export type TwoFactorShown = { kind: 'set-up'; view: PasscodeView } | { kind: 'recovery-codes'; codes: readonly string[] };
 
 export function twoFactorState(user: UserRecord): TwoFactorState {
   const record = user.twoFactor;
@@ -43,9 +43,8 @@ function codeField(id: string, label: string) {
 <input id="${id}" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required>`;
 }
 
-function recoveryCodesNotice(codes: readonly string[], activated: boolean): SafeHtml {
+function recoveryCodesNotice(codes: readonly string[]): SafeHtml {
   return html`<div role="status" id="recovery-codes-notice">
-${activated && html`<p><strong>Two-factor sign-in is on.</strong></p>`}
 <p>Your recovery codes, shown only now. Keep them somewhere safe: each one works once in place of a code from your app.</p>
 <ol id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
 </div>`;
@@ -110,7 +109,7 @@ ${setUpForm(csrfToken, 'Show a new key')}`;
   } else body = onForms(csrfToken, state.recoveryCodesLeft);
   return html`<section aria-labelledby="two-factor-heading">
 <h2 id="two-factor-heading">Two-factor sign-in</h2>
-${shown?.kind === 'recovery-codes' && recoveryCodesNotice(shown.codes, shown.activated)}
+${shown?.kind === 'recovery-codes' && recoveryCodesNotice(shown.codes)}
 ${body}
 </section>`;
 }

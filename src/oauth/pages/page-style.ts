@@ -13,6 +13,7 @@ export const pageStyle = `
     --accent: #7aa7ff; --accent-fg: #10131a; --error: #ffb4b4; --error-bg: #4a1c1f; }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 28rem; margin: 0 auto; padding: 1.5rem 1rem; }
