@@ -9,18 +9,18 @@
  *   the key in text; a code computed from it (otpauth) turns two-factor on; the recovery codes
  *   are shown once; after signing out, sign-in needs a code; a recovery code signs in once and is
  *   refused the second time; password + code turn it off.
- * Screenshots at 375 and 1280 px are saved in the test's directory.
+ * Screenshots at 375 and 1280 px are kept in artifacts/screenshots (test/helpers/screenshots.ts).
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import jsqr from 'jsqr';
 import { URI } from 'otpauth';
 import type { Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { issueCredential } from '../../src/credentials/issue-credential.js';
+import { accessibilityProblems } from '../helpers/accessibility.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
+import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { basic, startTestGateway } from '../helpers/test-gateway.js';
 
 // jsqr is CommonJS with `exports.default`; under NodeNext its default import types as the module.
@@ -38,14 +38,16 @@ const readQrPixels = `(() => {
 
 const password = 'correct horse';
 
-async function screenshots(t: Test, page: Page, dir: string, name: string) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: join(dir, `${name}-1280.png`), fullPage: true });
+/** The accessibility checks (test/helpers/accessibility.ts) at both widths, then the screenshots. */
+async function screenshots(t: Test, page: Page, name: string) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    t.same(await accessibilityProblems(page), [], `${name}: the page passes the accessibility checks at ${width} px`);
+  }
   await page.setViewportSize({ width: 375, height: 800 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), `${name}: no horizontal scrolling at 375 px`);
-  await page.screenshot({ path: join(dir, `${name}-375.png`), fullPage: true });
-  t.ok((await stat(join(dir, `${name}-375.png`))).size > 0 && (await stat(join(dir, `${name}-1280.png`))).size > 0, `${name}: screenshots saved`);
-  await page.setViewportSize({ width: 1280, height: 900 });
+  const sizes = await saveScreenshotsAtBothWidths(page, name);
+  t.ok(sizes.every((size) => size > 0), `${name}: screenshots saved at 375 and 1280 px`);
 }
 
 async function signIn(page: Page, url: string, secret: string, code?: string) {
@@ -60,10 +62,9 @@ async function signIn(page: Page, url: string, secret: string, code?: string) {
 const form = (page: Page, action: string) => page.locator(`form[action="${action}"]`);
 
 t.test('change the password in Chromium: a wrong one is refused, the right one signs out everywhere else', async (t) => {
-  const dir = t.testdir();
   const clock = manualClock();
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url, dir, clock });
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
   await gw.addUser('alice', password);
   const { secret: app } = await gw.addAppPassword('alice', 'photos');
   const { clientId } = await gw.addClient({ secretDigest: null, scope: 'photos' });
@@ -84,7 +85,7 @@ t.test('change the password in Chromium: a wrong one is refused, the right one s
   t.equal(refused.status(), 400, 'a wrong current password: 400, not 401');
   t.match(await page.getByRole('alert').textContent(), /not right/, 'the alert says so');
   t.ok(await page.getByText('Signed in as').isVisible(), 'still signed in');
-  await screenshots(t, page, dir, 'password-refused');
+  await screenshots(t, page, 'account-password-refused');
 
   await change.getByLabel('Current password').fill(password);
   await change.locator('#password-new').fill('battery staple');
@@ -93,6 +94,7 @@ t.test('change the password in Chromium: a wrong one is refused, the right one s
   const [changed] = await Promise.all([page.waitForResponse(`${gw.url}/account/password`), change.getByRole('button', { name: 'Change password' }).click()]);
   t.equal(changed.status(), 200);
   t.match(await page.locator('#password-changed').textContent(), /1 other session ended, 1 connected app was signed out/);
+  await screenshots(t, page, 'account-password-changed');
 
   const session = (secret: string) =>
     fetch(`${gw.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: secret }) }).then((r) => r.status);
@@ -106,15 +108,15 @@ t.test('change the password in Chromium: a wrong one is refused, the right one s
 });
 
 t.test('two-factor in Chromium: scan the QR code, turn it on, sign in with a code and a recovery code, turn it off', async (t) => {
-  const dir = t.testdir();
   const clock = manualClock();
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url, dir, clock });
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock });
   await gw.addUser('alice', password);
   const context = await launchBrowser(t, { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   t.equal(await signIn(page, gw.url, password), 303);
 
+  await screenshots(t, page, 'account-two-factor-off');
   const setUp = form(page, '/account/two-factor/set-up');
   await setUp.getByLabel('Password').fill(password);
   await setUp.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
@@ -125,19 +127,20 @@ t.test('two-factor in Chromium: scan the QR code, turn it on, sign in with a cod
   const totp = URI.parse(uri);
   t.equal(totp.secret.base32, key, 'its key is the key shown in text');
   t.equal(totp.label, 'alice');
-  await screenshots(t, page, dir, 'two-factor-set-up');
+  await screenshots(t, page, 'account-two-factor-set-up');
 
   await page.getByLabel('Code from your authenticator app').fill('000000');
   const [wrong] = await Promise.all([page.waitForResponse(`${gw.url}/account/two-factor/enable`), page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click()]);
   t.equal(wrong.status(), 400, 'a wrong code: 400');
   t.ok(await page.getByRole('alert').isVisible());
+  await screenshots(t, page, 'account-two-factor-wrong-code');
   await page.getByLabel('Code from your authenticator app').fill(totp.generate({ timestamp: clock.nowMs() }));
   await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
   await page.locator('#recovery-codes-notice').waitFor();
   const codes = await page.locator('#recovery-codes li').allTextContents();
   t.equal(new Set(codes).size, 10, 'ten recovery codes shown');
   t.ok(await page.locator('#recovery-codes-left').isVisible(), 'and how many are left');
-  await screenshots(t, page, dir, 'two-factor-on');
+  await screenshots(t, page, 'account-two-factor-on');
   await page.goto(`${gw.url}/account`);
   t.equal(await page.locator('#recovery-codes li').count(), 0, 'shown once');
 
