@@ -149,8 +149,11 @@ t.test('two-factor on the page: set up, turn on, recovery codes, sign in, new co
   t.equal((await post(gw, page, '/account/two-factor/set-up', {})).status, 400, 'no password: 400');
   t.equal((await post(gw, page, '/account/two-factor/enable', { code: '123456' })).status, 400, 'a code before set-up: 400');
 
+  const first = keyOf((await post(gw, page, '/account/two-factor/set-up', { password })).html);
+  t.match((await getFormPage(`${gw.url}/account`, page.cookie)).html, /Show a new key/, 'a set-up left unfinished can start again');
   const shown = await post(gw, page, '/account/two-factor/set-up', { password });
   t.equal(shown.status, 200);
+  t.not(keyOf(shown.html), first, 'with a new key');
   t.match(shown.html, /<img id="two-factor-qr" src="data:image\/png;base64,[^"]+" alt="QR code/);
   const key = keyOf(shown.html);
   t.match(key, /^[A-Z2-7]{32}$/, 'the key in text');
