@@ -23,6 +23,7 @@ import { createDeviceActions } from './account/device-actions.js';
 import { createDeviceEndpoints } from './account/device-endpoints.js';
 import { createPasswordEndpoints } from './account/password-endpoints.js';
 import { createTwoFactorEndpoints } from './account/two-factor-endpoints.js';
+import { limitIdleSessions } from './account/idle-sessions.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -109,10 +110,16 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     dropCookies: [accountCookieName, `__Secure-${accountCookieName}`],
   });
 
-  const oidc = createOidc(config, { store, clock, issuer: deps.issuer });
+  const { usage } = deps.lasting;
+  const builtOidc = createOidc(config, { store, clock, issuer: deps.issuer });
+  // One browser session for /account and the OIDC sign-in page (oidc/browser-session.ts), over
+  // after account.idleTimeoutSeconds without use on either (account/idle-sessions.ts).
+  const oidc = {
+    ...builtOidc,
+    sessions: limitIdleSessions(builtOidc.sessions, { store, clock, usage, idleTimeoutSeconds: config.account.idleTimeoutSeconds, addressOf }),
+  };
   const secure = deps.issuer.startsWith('https:');
-  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter });
-  // One browser session for /account and the OIDC sign-in page (oidc/browser-session.ts).
+  const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter, usage });
   const accountSessions = oidc.sessions;
   const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit });
   const accountForms = createAccountForms({
@@ -152,7 +159,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     : undefined;
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
   const accountApi = createAccountApi({
-    actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure,
+    actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure, usage,
   });
   return createRequestHandling({
     config, logger, metrics, audit, routes, admit, router, accountApi, proxy, forwardedHeaders, sendsUpstreamCredential, addressOf, webSocketRelay,

@@ -4,7 +4,8 @@
  * cached credential, forget a revocation in flight, hand an attacker a fresh brute-force budget,
  * or reset the counters an operator alerts on; so the credential cache (and its subscription to
  * the store's changes), the authenticator (shared in-flight verifications, bounded argon2), the
- * failure limiter and the metrics live here. Their keys (`cache`, `rateLimits`) therefore need a
+ * failure limiter, the metrics and the credentials' last uses not yet written (token-usage.ts)
+ * live here. Their keys (`cache`, `rateLimits`) therefore need a
  * restart (marked in config/schema.ts). Pinned by test/integration/config-reload.test.ts.
  */
 import { createFailureLimiter, type FailureLimiter } from './access/failure-limiter.js';
@@ -15,7 +16,10 @@ import { type Authenticator, createAuthenticator } from './credentials/authentic
 import { createCredentialCache, type CredentialCache } from './credentials/credential-cache.js';
 import { type AuthenticateFrom, limitPasswordChecks } from './credentials/limit-password-checks.js';
 import type { PasswordHasher } from './credentials/password-hash.js';
+import { recordCredentialUses } from './credentials/record-credential-uses.js';
+import { createTokenUsage, type TokenUsage } from './credentials/token-usage.js';
 import { createGatewayMetrics, type GatewayMetrics } from './http/gateway-metrics.js';
+import type { Logger } from './logger.js';
 import { measureStoreWrites } from './store/measure-store-writes.js';
 import type { Store } from './store/store.js';
 
@@ -25,17 +29,20 @@ export interface LastingParts {
   cache: CredentialCache;
   authenticator: Authenticator;
   limiter: FailureLimiter;
-  /** Password checks behind the limiter; cached credentials at once. */
+  /** Password checks behind the limiter; cached credentials at once; each use noted in `usage`. */
   authenticate: AuthenticateFrom;
+  /** When each credential was last used, written coalesced (credentials/token-usage.ts). */
+  usage: TokenUsage;
   metrics: GatewayMetrics;
   /** The audit trail (audit/audit.ts). */
   audit: Audit;
   /** Argon2id, for passwords set through the account API (account/account-actions.ts). */
   hasher: PasswordHasher;
-  close(): void;
+  /** Stops the timers and writes the last uses not written yet (the store stays open). */
+  close(): Promise<void>;
 }
 
-export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher; audit: Audit }): LastingParts {
+export function createLastingParts(config: Config, deps: { store: Store; clock: Clock; hasher: PasswordHasher; audit: Audit; logger?: Logger }): LastingParts {
   const { clock } = deps;
   // The gauges read the cache and the limiter only when scraped, after both exist.
   const metrics = createGatewayMetrics({ cacheEntries: () => cache.size, limiterKeys: () => limiter.size });
@@ -52,18 +59,21 @@ export function createLastingParts(config: Config, deps: { store: Store; clock: 
     // PostgreSQL: failures counted by every replica (store.sharedFailures).
     shared: store.sharedFailures,
   });
+  const usage = createTokenUsage({ store, clock, onError: (error) => deps.logger?.warn({ err: error }, 'writing the last uses of credentials failed; kept for the next try') });
   return {
     store,
     cache,
     authenticator,
     limiter,
-    authenticate: limitPasswordChecks(authenticator, limiter, deps.audit, metrics),
+    authenticate: recordCredentialUses(limitPasswordChecks(authenticator, limiter, deps.audit, metrics), usage),
+    usage,
     metrics,
     audit: deps.audit,
     hasher: deps.hasher,
-    close() {
+    async close() {
       unsubscribe();
       limiter.close();
+      await usage.close();
     },
   };
 }

@@ -150,7 +150,7 @@ export async function startServer(
       clearInterval(sweep);
       clearTimeout(force);
       current.gateway.close();
-      lasting.close();
+      await lasting.close();
     },
   };
 }

@@ -23,6 +23,7 @@ import type { Clock } from '../clock.js';
 import { nowSeconds } from '../clock.js';
 import type { AuthenticateFrom } from '../credentials/limit-password-checks.js';
 import type { PasswordHasher } from '../credentials/password-hash.js';
+import type { TokenUsage } from '../credentials/token-usage.js';
 import { InvalidGrant, InvalidRequest, InvalidToken, PasscodeUsed } from '../errors.js';
 import type { TokenRecord, UserRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +43,8 @@ export interface AccountActionsDeps {
   audit: Audit;
   /** Counts wrong two-factor codes, as sign-in does (oauth/sign-in.ts). */
   limiter: FailureLimiter;
+  /** Last uses this process has not written yet, merged into what is listed. */
+  usage: TokenUsage;
 }
 
 /** What a password change ended besides the password. */
@@ -52,6 +55,7 @@ export interface PasswordChanged {
 
 export interface AccountActions {
   requireUser(username: string): Promise<UserRecord>;
+  /** The user's unexpired app passwords, each with its last use as this process knows it. */
   listAppPasswords(username: string): Promise<TokenRecord[]>;
   changePassword(
     username: string, oldPassword: string, newPassword: string, keepTokenId: string | null, address: string, revokeRefreshTokens?: boolean,
@@ -103,9 +107,9 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
 
     async listAppPasswords(username) {
       const now = nowSeconds(clock);
-      return (await store.listTokensOfUser(username)).filter(
-        (token) => token.kind === 'app_password' && (token.expiresAt === null || token.expiresAt > now),
-      );
+      return (await store.listTokensOfUser(username))
+        .filter((token) => token.kind === 'app_password' && (token.expiresAt === null || token.expiresAt > now))
+        .map((token) => deps.usage.withPending(token));
     },
 
     async changePassword(username, oldPassword, newPassword, keepTokenId, address, revokeRefreshTokens = false) {

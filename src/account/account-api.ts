@@ -2,7 +2,7 @@
  * The account API in PhotoPrism's shapes, answered by photogate and never forwarded
  * (PRODUCT.md "account API", photoprism-web-ui.md §2 "Account dialogs"):
  *
- *   GET  /api/v1/users/{id}/sessions             the caller's app passwords
+ *   GET  /api/v1/users/{id}/sessions             the caller's app passwords (LastActive: last use, epoch s, 0 never)
  *   PUT  /api/v1/users/{id}/password             {old, new}
  *   POST /api/v1/users/{id}/passcode             {type: "totp", password}  set up
  *   POST /api/v1/users/{id}/passcode/confirm     {type, code}
@@ -23,6 +23,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../credentials/authenticate.js';
 import type { Principal } from '../credentials/principal.js';
 import { parseCredentials } from '../credentials/parse-credentials.js';
+import type { TokenUsage } from '../credentials/token-usage.js';
 import { requireTokenPrincipal } from '../credentials/require-token-principal.js';
 import { parseScopeGrant } from '../access/scope-grant.js';
 import { verifyCsrfToken } from '../oauth/csrf.js';
@@ -44,6 +45,8 @@ export interface AccountApiDeps {
   /** The /account page's browser sessions, accepted with the CSRF header. */
   browserSessions: BrowserSessions;
   secure: boolean;
+  /** The caller's session or token is a use like any other (credentials/token-usage.ts). */
+  usage?: TokenUsage;
 }
 
 /** The header a same-origin script sends the page's CSRF token in (double submit, oauth/csrf.ts). */
@@ -93,7 +96,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
         const list = await actions.listAppPasswords(call.username);
         ok(
           call,
-          list.map((token) => ({ ID: token.id, ClientName: token.name, AuthScope: token.scope, LastActive: 0, Expires: token.expiresAt ?? 0, CreatedAt: token.createdAt })),
+          list.map((token) => ({ ID: token.id, ClientName: token.name, AuthScope: token.scope, LastActive: token.lastUsedAt ?? 0, Expires: token.expiresAt ?? 0, CreatedAt: token.createdAt })),
         );
       },
     },
@@ -178,7 +181,9 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
       if (action === undefined) throw new MethodNotAllowed(Object.keys(methods));
       return async (request) => {
         const principal = await requireCaller(request, id);
-        await action({ request, principal, username: principal.username, address: clientAddress(request.req, deps.trustedProxies) });
+        const address = clientAddress(request.req, deps.trustedProxies);
+        if (principal.credentialId !== null) deps.usage?.record(principal.credentialId, address);
+        await action({ request, principal, username: principal.username, address });
       };
     },
   };

@@ -19,6 +19,9 @@ export function tokenView(token: TokenRecord) {
     grant_type: token.grantType,
     created_at: token.createdAt,
     expires_at: token.expiresAt,
+    /** Written by the gateway at most every 30 s (credentials/token-usage.ts); null: never used. */
+    last_used_at: token.lastUsedAt ?? null,
+    last_used_from: token.lastUsedFrom ?? null,
   };
 }
 
@@ -31,6 +34,8 @@ const columns: [string, string][] = [
   ['Scope', 'scope'],
   ['Created At', 'created_at'],
   ['Expires At', 'expires_at'],
+  ['Last Used At', 'last_used_at'],
+  ['Last Used From', 'last_used_from'],
 ];
 
 const add: Subcommand = {

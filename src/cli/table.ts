@@ -22,7 +22,7 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
  * lists space-separated (`-` when empty).
  */
 export function formatCell(key: string, value: unknown): string {
-  if (value === null || value === undefined) return key === 'expires_at' ? 'never' : '-';
+  if (value === null || value === undefined) return key === 'expires_at' || key === 'last_used_at' ? 'never' : '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((item) => formatCell(key, item)).join(' ');
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   const date = typeof value === 'number' && key.endsWith('_at') ? new Date(value * 1000) : undefined;

@@ -101,6 +101,9 @@ export const configSchema = z.strictObject({
   account: z
     .strictObject({
       sessionTtlSeconds: positiveInt.default(1_209_600).describe('Absolute lifetime of a browser sign-in (its session cookie), shared by the /account page and the OAuth/OIDC sign-in page; default 14 days.'),
+      idleTimeoutSeconds: positiveInt
+        .default(604_800)
+        .describe('A browser sign-in (the /account page and the OAuth/OIDC sign-in page) not used for this long is over (asked to sign in again), within its absolute lifetime; default 7 days.'),
     })
     .prefault({})
     .describe('The /account page, where a person manages their own account.'),

@@ -26,13 +26,15 @@ function isSha256Hex(value: unknown): boolean {
 }
 
 type RequiredField = Exclude<keyof TokenRecord, OptionalField>;
-/** Fields a token has only when it came from a sign-in (records.ts signInFields). */
-type OptionalField = 'authTime' | 'amr' | 'sid';
+/** Fields a token has only when it came from a sign-in (records.ts signInFields), or once it was used. */
+type OptionalField = 'authTime' | 'amr' | 'sid' | 'lastUsedAt' | 'lastUsedFrom';
 
 const optionalChecks: Record<OptionalField, (value: unknown) => boolean> = {
   authTime: isEpoch,
   amr: (value) => Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0),
   sid: (value) => typeof value === 'string' && value.length > 0,
+  lastUsedAt: isEpoch,
+  lastUsedFrom: isString,
 };
 
 const fieldChecks: Record<RequiredField, (value: unknown) => boolean> = {

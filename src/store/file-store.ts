@@ -10,7 +10,7 @@ import { announceChanges } from './announce-changes.js';
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
-import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from './store.js';
+import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, TokenUse, UserPatch } from './store.js';
 import { purgeExpired } from './purge-expired.js';
 import type { StoreFileOptions } from './store-file.js';
 import { StoreFile } from './store-file.js';
@@ -160,6 +160,9 @@ class FileStore implements FileStoreHandle {
   }
   markTokenUsed(id: string, nowSeconds: number) {
     return this.#enqueue(ops.markTokenUsed(id, nowSeconds));
+  }
+  recordTokenUses(uses: readonly TokenUse[]) {
+    return this.#enqueue(ops.recordTokenUses(uses));
   }
   removeTokenFamily(familyId: string) {
     return this.#enqueue(ops.removeTokenFamily(familyId));

@@ -11,7 +11,7 @@ import type { Store } from './store.js';
 const writes = [
   'addUser', 'updateUser', 'useTwoFactorStep', 'useRecoveryCode', 'removeUser',
   'addClient', 'updateClient', 'removeClient', 'resetClients',
-  'addToken', 'removeToken', 'resetTokens', 'markTokenUsed', 'removeTokenFamily', 'removeExpiredTokens',
+  'addToken', 'removeToken', 'resetTokens', 'markTokenUsed', 'recordTokenUses', 'removeTokenFamily', 'removeExpiredTokens',
   'addGrant', 'updateGrant',
 ] as const satisfies readonly (keyof Store)[];
 

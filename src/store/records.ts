@@ -124,6 +124,13 @@ export const tokenRecord = z.object({
   usedAt: epochSeconds.nullable().default(null),
   /** Browser sessions and refresh tokens of `openid` grants: how the user signed in. */
   ...signInFields,
+  /**
+   * When the credential was last used and from which client address (credentials/token-usage.ts):
+   * written coalesced, at most every 30 s, and only ever moved forward. Absent: never used since
+   * it was issued (or by a photogate before this field).
+   */
+  lastUsedAt: epochSeconds.optional(),
+  lastUsedFrom: z.string().optional(),
 });
 
 /**

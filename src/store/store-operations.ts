@@ -13,7 +13,7 @@ import { StoreConflict, StoreNotFound } from '../errors.js';
 import { keyOf } from './change-set.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
 import { clientRecord, grantRecord, signingKeyRecord, tokenRecord, userRecord } from './records.js';
-import type { AddTokenOptions, ClientPatch, GrantPatch, StoreChange, UserPatch } from './store.js';
+import type { AddTokenOptions, ClientPatch, GrantPatch, StoreChange, TokenUse, UserPatch } from './store.js';
 import type { StoreDraft } from './store-draft.js';
 import { lower } from './store-state.js';
 import { userChanged } from './user-changed.js';
@@ -187,6 +187,20 @@ export const markTokenUsed =
     if (token.usedAt !== null) throw new StoreConflict(`token ${id} was used already`);
     draft.put('tokens', check(tokenRecord, { ...token, usedAt: nowSeconds }));
     return { result: draft.findToken(id) as TokenRecord, changes: [] };
+  };
+
+/** Last uses, forward only; no announcement: the credential itself did not change. */
+export const recordTokenUses =
+  (uses: readonly TokenUse[]): StoreOperation<number> =>
+  (draft) => {
+    let recorded = 0;
+    for (const use of uses) {
+      const token = draft.findToken(use.id);
+      if (!token || (token.lastUsedAt ?? -1) >= use.at) continue;
+      draft.put('tokens', check(tokenRecord, { ...token, lastUsedAt: use.at, lastUsedFrom: use.from }));
+      recorded++;
+    }
+    return { result: recorded, changes: [] };
   };
 
 export const removeTokenFamily =

@@ -196,7 +196,7 @@ export function announcement(
   if (!old) return undefined;
   if (table === 'tokens') {
     const token = old as TokenRecord;
-    return next === null || !sameRecord({ ...token, usedAt: null }, { ...(next as TokenRecord), usedAt: null })
+    return next === null || !sameRecord(withoutUse(token), withoutUse(next as TokenRecord))
       ? { type: 'token-removed', token }
       : undefined;
   }
@@ -229,6 +229,12 @@ export function lower(username: string | null): string | null {
 }
 
 /** Records are flat objects of primitives and arrays of primitives (a client's redirect URIs). */
+/** A token without what its use changes (rotation, last use): a change there evicts nothing. */
+function withoutUse(token: TokenRecord): object {
+  const { usedAt: _usedAt, lastUsedAt: _lastUsedAt, lastUsedFrom: _lastUsedFrom, ...rest } = token;
+  return rest;
+}
+
 function sameRecord(a: object, b: object): boolean {
   const aEntries = Object.entries(a);
   return (

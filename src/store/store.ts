@@ -37,6 +37,15 @@ export type StoreChange =
    */
   | { type: 'all-changed'; coherent: boolean };
 
+/** One credential's latest use seen by a process (credentials/token-usage.ts). */
+export interface TokenUse {
+  id: string;
+  /** Epoch seconds. */
+  at: number;
+  /** The client address (http/client-address.ts). */
+  from: string;
+}
+
 export interface AddTokenOptions {
   /** Keep only this client's newest N tokens of the same grantType after adding (-1 or absent: no limit). */
   tokenLimitForClient?: number;
@@ -92,6 +101,13 @@ export interface Store {
    * when it was used already, so of two concurrent exchanges exactly one wins.
    */
   markTokenUsed(id: string, nowSeconds: number): Promise<TokenRecord>;
+  /**
+   * Sets lastUsedAt / lastUsedFrom of each named token, in one write, only where `at` is later
+   * than what is stored (several processes record uses of one token: never back). Tokens that
+   * are gone are skipped. Announces nothing and notifies no other process: a use changes no
+   * cached credential. Resolves to how many tokens it moved forward.
+   */
+  recordTokenUses(uses: readonly TokenUse[]): Promise<number>;
   /** Removes every token of a family (RFC 6749 §10.4, §10.5); resolves to how many. */
   removeTokenFamily(familyId: string): Promise<number>;
   /** Removes tokens and grants whose expiresAt is at or before `nowSeconds`; resolves to how many. */

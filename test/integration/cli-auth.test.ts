@@ -145,7 +145,10 @@ t.test('auth ls search, show, rm, reset', async (t) => {
     'grant_type',
     'created_at',
     'expires_at',
+    'last_used_at',
+    'last_used_from',
   ]);
+  t.equal(all[0]?.last_used_at, null, 'never used');
   const searches = [
     { search: 'expired', expected: ['sessexpired1'] },
     { search: 'bob', expected: [sync.id] },

@@ -1,11 +1,13 @@
 /**
- * The person's own app passwords on /account: the list with a revoke button each, the notice
- * that shows a new one once (with its QR code, a data: URI PNG), and the form that creates one.
+ * The person's own app passwords on /account: the list (each with its last use, at most a minute
+ * stale) with a revoke button each, the notice that shows a new one once (with its QR code, a
+ * data: URI PNG), and the form that creates one.
  */
 import { html, type SafeHtml } from '../../oauth/pages/html.js';
 import type { TokenRecord } from '../../store/records.js';
 import { copyButton } from './copy-button.js';
 import { formatDate } from './format.js';
+import { lastUsed } from './last-used.js';
 
 export interface CreatedAppPassword {
   name: string;
@@ -15,9 +17,9 @@ export interface CreatedAppPassword {
 
 function appPasswordList(tokens: readonly TokenRecord[]) {
   if (tokens.length === 0) return html`<p>No app passwords yet.</p>`;
-  const rows = tokens.map((token) => html`<tr><td data-label="Name">${token.name}</td><td data-label="Scope">${token.scope}</td><td data-label="Created">${formatDate(token.createdAt)}</td><td data-label="Expires">${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}" aria-label="Revoke ${token.name} (${token.scope})">Revoke</button></td></tr>`);
+  const rows = tokens.map((token) => html`<tr><td data-label="Name">${token.name}</td><td data-label="Scope">${token.scope}</td><td data-label="Created">${formatDate(token.createdAt)}</td><td data-label="Last used">${lastUsed(token)}</td><td data-label="Expires">${formatDate(token.expiresAt)}</td><td><button type="submit" form="revoke" name="id" value="${token.id}" aria-label="Revoke ${token.name} (${token.scope})">Revoke</button></td></tr>`);
   return html`<div class="table-wrap"><table class="rows">
-<thead><tr><th>Name</th><th>Scope</th><th>Created</th><th>Expires</th><th></th></tr></thead>
+<thead><tr><th>Name</th><th>Scope</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`;
 }

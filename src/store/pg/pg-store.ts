@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { TableName, TableRecords } from '../change-set.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from '../records.js';
-import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, UserPatch } from '../store.js';
+import type { AddTokenOptions, ClientPatch, GrantPatch, Store, StoreChange, TokenUse, UserPatch } from '../store.js';
 import type { StoreDraft } from '../store-draft.js';
 import type { StoreOperation } from '../store-operations.js';
 import * as ops from '../store-operations.js';
@@ -227,6 +227,11 @@ class PgStore implements PgStoreHandle {
   }
   markTokenUsed(id: string, nowSeconds: number) {
     return this.#write((l) => l.rows('tokens', 'id = $1', [id]), ops.markTokenUsed(id, nowSeconds));
+  }
+  /** The rows named, locked in seq order like every write; its operation announces nothing, so nothing is NOTIFYed. */
+  recordTokenUses(uses: readonly TokenUse[]) {
+    if (uses.length === 0) return Promise.resolve(0);
+    return this.#write((l) => l.rows('tokens', 'id = ANY($1)', [uses.map((use) => use.id)]), ops.recordTokenUses(uses));
   }
   removeTokenFamily(familyId: string) {
     return this.#write((l) => l.rows('tokens', 'family_id = $1', [familyId]), ops.removeTokenFamily(familyId));

@@ -19,6 +19,7 @@ t.equal(formatTable(['A'], [['x\u001b[2Jy\n']]).split('\n')[3], '| x?[2Jy? |', '
 
 const cells = [
   { key: 'expires_at', value: null, expected: 'never' },
+  { key: 'last_used_at', value: null, expected: 'never' },
   { key: 'username', value: null, expected: '-' },
   { key: 'enabled', value: true, expected: 'yes' },
   { key: 'webdav', value: false, expected: 'no' },

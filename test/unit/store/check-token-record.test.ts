@@ -15,6 +15,7 @@ const plain: { name: string; value: Record<string, unknown> }[] = [
   { name: 'nulls where allowed', value: { ...base, username: null, clientId: null, expiresAt: null, familyId: null, usedAt: null } },
   { name: 'a used refresh token', value: { ...base, kind: 'refresh_token', familyId: 'f', usedAt: 2100 } },
   { name: 'empty name and scope', value: { ...base, name: '', scope: '' } },
+  { name: 'with its last use', value: { ...base, lastUsedAt: 2100, lastUsedFrom: '192.0.2.1' } },
 ];
 const notPlain: { name: string; value: unknown }[] = [
   { name: 'null', value: null },
@@ -42,6 +43,8 @@ const notPlain: { name: string; value: unknown }[] = [
   { name: 'a NaN usedAt', value: { ...base, usedAt: Number.NaN } },
   { name: 'a numeric familyId', value: { ...base, familyId: 3 } },
   { name: 'a null createdAt', value: { ...base, createdAt: null } },
+  { name: 'a fractional lastUsedAt', value: { ...base, lastUsedAt: 2100.5, lastUsedFrom: '192.0.2.1' } },
+  { name: 'a numeric lastUsedFrom', value: { ...base, lastUsedAt: 2100, lastUsedFrom: 7 } },
 ];
 
 for (const { name, value } of plain) {

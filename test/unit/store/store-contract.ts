@@ -140,6 +140,47 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     return [won[0]?.value, ...lost];
   }
 
+  t.test('recordTokenUses: forward only, gone tokens skipped, durable, and no change announced here or elsewhere', async (t) => {
+    const { store, changes, reopen, fingerprint } = await open(t);
+    await store.addToken(makeToken('t1', { username: 'alice', kind: 'app_password' }));
+    await store.addToken(makeToken('t2', { username: 'alice', kind: 'session' }));
+    const other = await reopen();
+    const otherChanges: string[] = [];
+    other.onChange((change) => otherChanges.push(describeChange(change)));
+    await other.refresh();
+    otherChanges.length = 0;
+
+    const uses = [
+      { id: 't1', at: 2000, from: '192.0.2.1' },
+      { id: 'gone', at: 2000, from: '192.0.2.1' },
+      { id: 't2', at: 2100, from: '2001:db8::1' },
+    ];
+    t.equal(await store.recordTokenUses(uses), 2, 'two tokens moved forward');
+    const t1 = await store.findToken('t1');
+    t.match(t1, { id: 't1', lastUsedAt: 2000, lastUsedFrom: '192.0.2.1', usedAt: null });
+    t.ok(Object.isFrozen(t1));
+    t.same(await store.findTokenByDigest(makeToken('t1').digest), t1, 'found by digest with it');
+    t.equal(await store.findToken('gone'), undefined, 'a gone token is not brought back');
+
+    const before = await fingerprint();
+    t.equal(await store.recordTokenUses([{ id: 't1', at: 1999, from: '192.0.2.9' }, { id: 't2', at: 2100, from: '192.0.2.9' }]), 0);
+    t.equal(await store.recordTokenUses([]), 0);
+    t.same(await fingerprint(), before, 'an older or equal use writes nothing');
+    t.match(await store.findToken('t1'), { lastUsedAt: 2000, lastUsedFrom: '192.0.2.1' }, 'never moved back');
+
+    // Another process on the same data, writing its own uses at once: the later time wins.
+    await Promise.all([store.recordTokenUses([{ id: 't1', at: 3000, from: '192.0.2.3' }]), other.recordTokenUses([{ id: 't1', at: 2500, from: '192.0.2.2' }])]);
+    await other.refresh();
+    t.match(await other.findToken('t1'), { lastUsedAt: 3000, lastUsedFrom: '192.0.2.3' }, 'the other process sees the latest');
+    t.match(await store.findToken('t1'), { lastUsedAt: 3000, lastUsedFrom: '192.0.2.3' });
+    t.match(await (await reopen()).findToken('t2'), { lastUsedAt: 2100, lastUsedFrom: '2001:db8::1' }, 'durable');
+    t.same(changes, [], 'no change announced: cached credentials stay');
+    t.same(otherChanges, [], 'nor in the other process');
+
+    await store.removeToken('t1');
+    t.same(changes, ['token-removed:t1'], 'a removal after it is still announced');
+  });
+
   t.test('markTokenUsed: of two concurrent exchanges of one token, exactly one wins', async (t) => {
     const { store } = await open(t);
     await store.addToken(makeToken('r1', { kind: 'refresh_token' }));

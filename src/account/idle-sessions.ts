@@ -1,0 +1,46 @@
+/**
+ * The idle time-out of /account sessions (issue 14: `account.idleTimeoutSeconds`, 7 days by
+ * default, beside the absolute `account.sessionTtlSeconds`): a session not used for longer is
+ * over, and the page asks for sign-in again. "Used" is the session's last use as the usage
+ * recorder knows it (credentials/token-usage.ts: the stored time merged with this process's
+ * unwritten one), noted here each time the page or one of its forms finds the session; a session
+ * never used counts from its sign-in. An idle session found is removed, so nothing lists it as
+ * signed in; the removal is best effort (a purge takes it at its absolute expiry otherwise).
+ * Pinned by test/integration/account-idle-timeout.test.ts.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type Clock, nowSeconds } from '../clock.js';
+import type { TokenUsage } from '../credentials/token-usage.js';
+import type { BrowserSessions } from '../oidc/browser-session.js';
+import type { TokenRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+
+export interface IdleSessionDeps {
+  store: Store;
+  clock: Clock;
+  usage: TokenUsage;
+  idleTimeoutSeconds: number;
+  /** The client address, as the rate limits see it (http/client-address.ts). */
+  addressOf: (req: IncomingMessage) => string;
+}
+
+/** Whether a session (its last use merged in) has been idle for longer than the time-out. */
+export function isIdle(token: TokenRecord, now: number, idleTimeoutSeconds: number): boolean {
+  return now - (token.lastUsedAt ?? token.authTime ?? token.createdAt) > idleTimeoutSeconds;
+}
+
+export function limitIdleSessions(sessions: BrowserSessions, deps: IdleSessionDeps): BrowserSessions {
+  return {
+    ...sessions,
+    async find(req) {
+      const session = await sessions.find(req);
+      if (session === undefined) return undefined;
+      if (isIdle(deps.usage.withPending(session.token), nowSeconds(deps.clock), deps.idleTimeoutSeconds)) {
+        await deps.store.removeToken(session.token.id).catch(() => undefined);
+        return undefined;
+      }
+      deps.usage.record(session.token.id, deps.addressOf(req));
+      return session;
+    },
+  };
+}
