@@ -11,6 +11,8 @@
  * at most ~3 s. Waiters retry for up to 30 s. If the lock is lost anyway (the refresh failed for
  * 3 s), `assertHeld` refuses the append or rename.
  */
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 
 const staleMs = 3_000;
@@ -24,6 +26,8 @@ export interface HeldLock {
 }
 
 export async function acquireStoreLock(path: string): Promise<HeldLock> {
+  // A directory that is gone will not come back while we retry: fail now, not in 30 s.
+  await access(dirname(path));
   let lost: Error | undefined;
   let release: () => Promise<void>;
   try {

@@ -231,8 +231,7 @@ export function lower(username: string | null): string | null {
 /** Records are flat objects of primitives and arrays of primitives (a client's redirect URIs). */
 /** A token without what its use changes (rotation, last use): a change there evicts nothing. */
 function withoutUse(token: TokenRecord): object {
-  const { usedAt: _usedAt, lastUsedAt: _lastUsedAt, lastUsedFrom: _lastUsedFrom, ...rest } = token;
-  return rest;
+  return { ...token, usedAt: null, lastUsedAt: undefined, lastUsedFrom: undefined };
 }
 
 function sameRecord(a: object, b: object): boolean {

@@ -49,6 +49,10 @@ export async function startTestGateway(
   t: Test,
   options: { upstream: string; config?: DeepPartial<Config>; clock?: Clock; dir?: string; hasher?: PasswordHasher; logger?: Logger; audit?: Audit },
 ): Promise<TestGateway> {
+  // Registered before the test directory is made, so tap runs it while the directory is still
+  // there: closing writes the credentials' last uses to the store (token-usage.ts).
+  let stop: () => Promise<void> = async () => undefined;
+  t.teardown(() => stop());
   const dir = options.dir ?? t.testdir();
   const storePath = join(dir, 'store.json');
   const clock = options.clock ?? systemClock;
@@ -62,10 +66,10 @@ export async function startTestGateway(
     logger: options.logger ?? createLogger(config.log.level),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
   });
-  t.teardown(async () => {
+  stop = async () => {
     await running.close();
     await store.close();
-  });
+  };
 
   return {
     ...running,

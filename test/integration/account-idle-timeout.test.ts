@@ -1,0 +1,76 @@
+/**
+ * The idle time-out of /account sessions (issue 14; account/idle-sessions.ts) through a real
+ * gateway on a hand-moved clock: a session used within `account.idleTimeoutSeconds` goes on (each
+ * use starts the time-out again), one not used for longer asks for sign-in again and is removed
+ * from the store, a form posted with it is refused like one without a session, and the absolute
+ * lifetime still ends a session used all the time. The uses are those written to the store too:
+ * the time-out holds after a restart.
+ */
+import { dirname } from 'node:path';
+import t, { type Test } from 'tap';
+import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { getFormPage, postForm } from '../helpers/oauth-forms.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+
+const hour = 3_600_000;
+const minute = 60_000;
+
+async function setUp(t: Test) {
+  const clock = manualClock();
+  const upstream = await startEchoUpstream(t);
+  const config = { account: { idleTimeoutSeconds: 3600, sessionTtlSeconds: 4 * 3600 } } as never;
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock, config });
+  await gw.addUser('alice', 'correct horse');
+  const form = await getFormPage(`${gw.url}/account`);
+  const signedIn = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  const cookie = `${form.cookie}; ${signedIn.headers.getSetCookie().find((c) => c.startsWith('photogate-account='))?.split(';')[0]}`;
+  const isSignedIn = async () => /Signed in as <strong>alice<\/strong>/.test((await getFormPage(`${gw.url}/account`, cookie)).html);
+  const sessions = async () => (await gw.store.listTokens()).filter((token) => token.kind === 'session' && token.grantType === 'browser');
+  return { clock, gw, cookie, isSignedIn, sessions, upstream, config };
+}
+
+t.test('used within the idle time-out it goes on; idle for longer it is over and removed', async (t) => {
+  const { clock, cookie, gw, isSignedIn, sessions } = await setUp(t);
+  clock.advance(59 * minute);
+  t.ok(await isSignedIn(), '59 minutes after sign-in: still signed in');
+  clock.advance(59 * minute);
+  t.ok(await isSignedIn(), '59 minutes after the last use (118 after sign-in): still signed in');
+  clock.advance(61 * minute);
+  t.notOk(await isSignedIn(), '61 minutes idle: asked to sign in again');
+  t.same(await sessions(), [], 'the idle session is removed from the store');
+
+  // A form posted with the idle cookie is refused like one without a session.
+  const page = await getFormPage(`${gw.url}/account`, cookie);
+  const create = await postForm(`${gw.url}/account/app-passwords`, page, { name: 'phone', resource_photos: 'on', expiry: 'never' });
+  t.equal(create.status, 401);
+  t.equal((await gw.store.listTokens()).filter((token) => token.kind === 'app_password').length, 0, 'nothing created');
+});
+
+t.test('never used after sign-in: over once idle from the sign-in', async (t) => {
+  const { clock, isSignedIn } = await setUp(t);
+  clock.advance(hour + 1000);
+  t.notOk(await isSignedIn());
+});
+
+t.test('used all the time, the absolute lifetime still ends it', async (t) => {
+  const { clock, isSignedIn } = await setUp(t);
+  for (let i = 0; i < 7; i++) {
+    clock.advance(30 * minute);
+    t.ok(await isSignedIn(), `${(i + 1) * 30} minutes after sign-in`);
+  }
+  clock.advance(31 * minute);
+  t.notOk(await isSignedIn(), 'past sessionTtlSeconds (4 hours): over');
+});
+
+t.test('the last use is written, so the time-out holds across a restart', async (t) => {
+  const first = await setUp(t);
+  first.clock.advance(50 * minute);
+  t.ok(await first.isSignedIn(), 'used 50 minutes after sign-in');
+  await first.gw.close();
+  await first.gw.store.close();
+  const again = await startTestGateway(t, { upstream: first.upstream.url, clock: first.clock, config: first.config, dir: dirname(first.gw.storePath) });
+  const isSignedIn = async () => /Signed in as <strong>alice<\/strong>/.test((await getFormPage(`${again.url}/account`, first.cookie)).html);
+  first.clock.advance(50 * minute);
+  t.ok(await isSignedIn(), '100 minutes after sign-in, 50 after the last use written before the restart: still signed in');
+});
