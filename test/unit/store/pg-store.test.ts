@@ -144,6 +144,30 @@ t.test('turning two-factor on or off on one replica evicts on the other (NOTIFY 
   t.same(seen, ['user-changed:alice', 'user-changed:alice'], 'activation and turning off; not set-up, not a used step');
 });
 
+t.test('recording last uses NOTIFYs nothing: other replicas evict nothing (issue 14)', async (t) => {
+  const url = await server.createDatabase();
+  const writer = await openPgStore({ url, watch: true });
+  const reader = await openPgStore({ url, watch: true });
+  t.teardown(() => Promise.all([writer.close(), reader.close()]));
+  const listener = new pg.Client({ connectionString: url });
+  await listener.connect();
+  t.teardown(() => listener.end());
+  const notified: string[] = [];
+  listener.on('notification', (message) => notified.push(message.payload ?? ''));
+  await listener.query('LISTEN photogate_changes');
+  const seen: string[] = [];
+  reader.onChange((change) => seen.push(describeChange(change)));
+  for (const id of ['a1', 'a2', 'sentinel']) await writer.addToken(makeToken(id, { username: 'alice', kind: 'app_password' }));
+  for (let at = 2000; at < 2005; at++) {
+    t.equal(await writer.recordTokenUses([{ id: 'a1', at, from: '192.0.2.1' }, { id: 'a2', at, from: '192.0.2.2' }]), 2);
+  }
+  await writer.removeToken('sentinel');
+  await within(1000, () => seen.includes('token-removed:sentinel'));
+  t.same(seen, ['token-removed:sentinel'], 'the other replica was told of the removal only');
+  t.equal(notified.length, 1, 'one NOTIFY: the removal, none for the five usage writes');
+  t.match(await reader.findToken('a1'), { lastUsedAt: 2004, lastUsedFrom: '192.0.2.1' }, 'and it reads the last use');
+});
+
 // The 100 ms p99 target is judged by `npm run bench` (bench/postgres.ts), not by a timed test on a
 // shared machine; here every change must arrive, and the figures are reported.
 t.test('a change on one replica reaches the other at once (NOTIFY)', async (t) => {
