@@ -33,7 +33,7 @@ t.test('200 requests: no write on the way, one when written; shown on the page, 
   const session = (await (await fetch(`${gw.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'correct horse' }) })).json()) as Json;
   const sessionsApi = async () => (await (await fetch(`${gw.url}/api/v1/users/alice/sessions`, { headers: { 'x-auth-token': String(session.access_token) } })).json()) as Json[];
   t.same((await sessionsApi()).map((s) => s.LastActive), [0, 0], 'never used: LastActive 0');
-  t.match((await getFormPage(`${gw.url}/account`, cookie)).html, /<td>never<\/td>/, 'never used: "never" on the page');
+  t.match((await getFormPage(`${gw.url}/account`, cookie)).html, /<td data-label="Last used">never<\/td>/, 'never used: "never" on the page');
 
   const store = gw.store as FileStoreHandle;
   const writesBefore = store.sizes.seq;
