@@ -23,6 +23,7 @@ import { NotFound } from '../errors.js';
 import { normalizeScope } from '../access/normalize-scope.js';
 import { codeGrantIdPrefix } from '../oauth/authorization-codes.js';
 import { deviceGrantIdPrefix } from '../oauth/device-authorization-endpoint.js';
+import type { TokenUsage } from '../credentials/token-usage.js';
 import type { RememberedConsent } from '../oidc/remembered-consent.js';
 import type { TokenRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -82,6 +83,8 @@ export interface DeviceActionsDeps {
   clock: Clock;
   consent: RememberedConsent;
   audit: Audit;
+  /** Last uses this process has not written yet, merged into what is listed (credentials/token-usage.ts). */
+  usage?: TokenUsage;
 }
 
 type Origin = 'app' | 'device';
@@ -111,7 +114,9 @@ export function createDeviceActions(deps: DeviceActionsDeps): DeviceActions {
   /** The user's unexpired tokens. */
   async function liveTokensOf(username: string): Promise<TokenRecord[]> {
     const now = nowSeconds(clock);
-    return (await store.listTokensOfUser(username)).filter((t) => t.expiresAt === null || t.expiresAt > now);
+    const live = (await store.listTokensOfUser(username)).filter((t) => t.expiresAt === null || t.expiresAt > now);
+    const { usage } = deps;
+    return usage === undefined ? live : live.map((t) => usage.withPending(t));
   }
 
   /**

@@ -54,6 +54,8 @@ t.test('200 requests: no write on the way, one when written; shown on the page, 
   const page = (await getFormPage(`${gw.url}/account`, cookie)).html;
   t.match(page, new RegExp(`<th>Last used</th>`));
   t.match(page, new RegExp(`<time datetime="${new Date(active * 1000).toISOString()}">[0-9-]+ [0-9:]+ UTC</time> from ${forwardedFor.replaceAll('.', '\\.')}`), 'time and the forwarded address');
+  t.match(page, /<strong>Browser sign-in<\/strong> <em>\(this browser\)<\/em>[\s\S]*?Last used [0-9-]+ [0-9:]+ UTC from 127\.0\.0\.1/, 'the page\'s own session: its use in the browsers list');
+  t.match(page, /<strong>Photos web app<\/strong>[\s\S]*?Last used [0-9-]+ [0-9:]+ UTC from 127\.0\.0\.1/, 'the session that called the sessions API: its use');
   t.equal(store.sizes.seq, writesBefore, 'reading costs no write either');
 
   await gw.lasting.usage.flush();
