@@ -1,10 +1,11 @@
 /**
- * The idle time-out of /account sessions (issue 14: `account.idleTimeoutSeconds`, 7 days by
- * default, beside the absolute `account.sessionTtlSeconds`): a session not used for longer is
- * over, and the page asks for sign-in again. "Used" is the session's last use as the usage
- * recorder knows it (credentials/token-usage.ts: the stored time merged with this process's
- * unwritten one), noted here each time the page or one of its forms finds the session; a session
- * never used counts from its sign-in. An idle session found is removed, so nothing lists it as
+ * The idle time-out of the browser session (issue 14: `account.idleTimeoutSeconds`, 7 days by
+ * default, beside the absolute `account.sessionTtlSeconds`). The session is the one of /account
+ * and of the OAuth/OIDC sign-in page (oidc/browser-session.ts), so gateway.ts wraps it once for
+ * both: a session not used on either for longer is over, and the page asks for sign-in again.
+ * "Used" is the session's last use as the usage recorder knows it (credentials/token-usage.ts:
+ * the stored time merged with this process's unwritten one), noted here each time a page or form
+ * finds the session; a session never used counts from its sign-in. An idle session found is removed, so nothing lists it as
  * signed in; the removal is best effort (a purge takes it at its absolute expiry otherwise).
  * Pinned by test/integration/account-idle-timeout.test.ts.
  */

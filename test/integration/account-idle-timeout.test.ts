@@ -47,6 +47,27 @@ t.test('used within the idle time-out it goes on; idle for longer it is over and
   t.equal((await gw.store.listTokens()).filter((token) => token.kind === 'app_password').length, 0, 'nothing created');
 });
 
+t.test('the OAuth/OIDC sign-in page shares the session and its idle time-out', async (t) => {
+  const { clock, cookie, gw, isSignedIn } = await setUp(t);
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const { clientId } = await gw.addClient({ name: 'frame', secretDigest: null, scope: 'openid photos', redirectUris: [redirectUri] });
+  const promptNone = async () => {
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid photos', state: 'state-1', nonce: 'nonce-1', prompt: 'none',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    const res = await fetch(`${gw.url}/api/v1/oauth/authorize?${query}`, { headers: { cookie }, redirect: 'manual' });
+    return new URL(res.headers.get('location') ?? 'http://invalid/').searchParams.get('error');
+  };
+  clock.advance(59 * minute);
+  t.equal(await promptNone(), 'consent_required', 'known to the OIDC side (consent, not login, required): a use');
+  clock.advance(59 * minute);
+  t.ok(await isSignedIn(), 'that use kept /account signed in');
+  clock.advance(61 * minute);
+  t.equal(await promptNone(), 'login_required', 'idle for longer: over on the OIDC side too');
+  t.notOk(await isSignedIn());
+});
+
 t.test('never used after sign-in: over once idle from the sign-in', async (t) => {
   const { clock, isSignedIn } = await setUp(t);
   clock.advance(hour + 1000);
