@@ -116,7 +116,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   // after account.idleTimeoutSeconds without use on either (account/idle-sessions.ts).
   const oidc = {
     ...builtOidc,
-    sessions: limitIdleSessions(builtOidc.sessions, { store, clock, usage, idleTimeoutSeconds: config.account.idleTimeoutSeconds, addressOf }),
+    sessions: limitIdleSessions(builtOidc.sessions, { store, audit, clock, usage, idleTimeoutSeconds: config.account.idleTimeoutSeconds, addressOf }),
   };
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter, usage });

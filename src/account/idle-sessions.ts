@@ -5,11 +5,13 @@
  * both: a session not used on either for longer is over, and the page asks for sign-in again.
  * "Used" is the session's last use as the usage recorder knows it (credentials/token-usage.ts:
  * the stored time merged with this process's unwritten one), noted here each time a page or form
- * finds the session; a session never used counts from its sign-in. An idle session found is removed, so nothing lists it as
- * signed in; the removal is best effort (a purge takes it at its absolute expiry otherwise).
+ * finds the session; a session never used counts from its sign-in. An idle session found is
+ * removed, so nothing lists it as signed in (audited as `token_revoked`, reason `idle time-out`);
+ * the removal is best effort (a purge takes it at its absolute expiry otherwise).
  * Pinned by test/integration/account-idle-timeout.test.ts.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Audit } from '../audit/audit.js';
 import { type Clock, nowSeconds } from '../clock.js';
 import type { TokenUsage } from '../credentials/token-usage.js';
 import type { BrowserSessions } from '../oidc/browser-session.js';
@@ -18,6 +20,8 @@ import type { Store } from '../store/store.js';
 
 export interface IdleSessionDeps {
   store: Store;
+  /** An idle session removed is a session ended (audit/audit.ts `token_revoked`). */
+  audit: Audit;
   clock: Clock;
   usage: TokenUsage;
   idleTimeoutSeconds: number;
@@ -37,7 +41,9 @@ export function limitIdleSessions(sessions: BrowserSessions, deps: IdleSessionDe
       const session = await sessions.find(req);
       if (session === undefined) return undefined;
       if (isIdle(deps.usage.withPending(session.token), nowSeconds(deps.clock), deps.idleTimeoutSeconds)) {
-        await deps.store.removeToken(session.token.id).catch(() => undefined);
+        const removed = await deps.store.removeToken(session.token.id).catch(() => undefined);
+        const { id, username } = session.token;
+        if (removed) deps.audit.record({ event: 'token_revoked', outcome: 'success', username, credential: id, address: deps.addressOf(req), action: 'session ended', reason: 'idle time-out' });
         return undefined;
       }
       deps.usage.record(session.token.id, deps.addressOf(req));

@@ -8,6 +8,7 @@
  */
 import { dirname } from 'node:path';
 import t, { type Test } from 'tap';
+import type { AuditEvent } from '../../src/audit/audit.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
@@ -20,18 +21,20 @@ async function setUp(t: Test) {
   const clock = manualClock();
   const upstream = await startEchoUpstream(t);
   const config = { account: { idleTimeoutSeconds: 3600, sessionTtlSeconds: 4 * 3600 } } as never;
-  const gw = await startTestGateway(t, { upstream: upstream.url, clock, config });
+  const events: AuditEvent[] = [];
+  const gw = await startTestGateway(t, { upstream: upstream.url, clock, config, audit: { record: (event) => events.push(event) } });
   await gw.addUser('alice', 'correct horse');
   const form = await getFormPage(`${gw.url}/account`);
   const signedIn = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
   const cookie = `${form.cookie}; ${signedIn.headers.getSetCookie().find((c) => c.startsWith('photogate-account='))?.split(';')[0]}`;
   const isSignedIn = async () => /Signed in as <strong>alice<\/strong>/.test((await getFormPage(`${gw.url}/account`, cookie)).html);
   const sessions = async () => (await gw.store.listTokens()).filter((token) => token.kind === 'session' && token.grantType === 'browser');
-  return { clock, gw, cookie, isSignedIn, sessions, upstream, config };
+  return { clock, gw, cookie, isSignedIn, sessions, upstream, config, events };
 }
 
 t.test('used within the idle time-out it goes on; idle for longer it is over and removed', async (t) => {
-  const { clock, cookie, gw, isSignedIn, sessions } = await setUp(t);
+  const { clock, cookie, gw, isSignedIn, sessions, events } = await setUp(t);
+  const [session] = await sessions();
   clock.advance(59 * minute);
   t.ok(await isSignedIn(), '59 minutes after sign-in: still signed in');
   clock.advance(59 * minute);
@@ -39,6 +42,11 @@ t.test('used within the idle time-out it goes on; idle for longer it is over and
   clock.advance(61 * minute);
   t.notOk(await isSignedIn(), '61 minutes idle: asked to sign in again');
   t.same(await sessions(), [], 'the idle session is removed from the store');
+  t.match(
+    events.filter((event) => event.event === 'token_revoked'),
+    [{ outcome: 'success', username: 'alice', credential: session?.id, action: 'session ended', reason: 'idle time-out' }],
+    'and the end is in the audit trail',
+  );
 
   // A form posted with the idle cookie is refused like one without a session.
   const page = await getFormPage(`${gw.url}/account`, cookie);
