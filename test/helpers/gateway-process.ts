@@ -1,8 +1,9 @@
 /**
  * Runs `photogate start` as a real process, the way a user does, and waits for its
- * `listening on http://HOST:PORT` line. Killed in teardown.
+ * `listening on http://HOST:PORT` line. Stopped (SIGTERM, waited for) in teardown.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { Test } from 'tap';
 import { cliEnv, cliPath } from './run-cli.js';
 
@@ -21,8 +22,15 @@ export function startGatewayProcess(t: Test, args: readonly string[], env: NodeJ
   let out = '';
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+  // Waited for: a graceful stop writes the credentials' last uses to the store (token-usage.ts),
+  // which must happen before tap removes the test's directory. SIGKILL after 10 s.
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(force);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}\n${err}`)), 15_000);
