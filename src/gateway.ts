@@ -121,7 +121,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter, usage });
   const accountSessions = oidc.sessions;
-  const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit, usage });
+  const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit, usage, idleTimeoutSeconds: config.account.idleTimeoutSeconds });
   const accountForms = createAccountForms({
     sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources, devices: deviceActions }),
   });

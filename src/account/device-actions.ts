@@ -24,6 +24,7 @@ import { normalizeScope } from '../access/normalize-scope.js';
 import { codeGrantIdPrefix } from '../oauth/authorization-codes.js';
 import { deviceGrantIdPrefix } from '../oauth/device-authorization-endpoint.js';
 import type { TokenUsage } from '../credentials/token-usage.js';
+import { isIdle } from './idle-sessions.js';
 import type { RememberedConsent } from '../oidc/remembered-consent.js';
 import type { TokenRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -85,6 +86,8 @@ export interface DeviceActionsDeps {
   audit: Audit;
   /** Last uses this process has not written yet, merged into what is listed (credentials/token-usage.ts). */
   usage?: TokenUsage;
+  /** Browser sign-ins idle longer than this are over (account/idle-sessions.ts): not listed. */
+  idleTimeoutSeconds?: number;
 }
 
 type Origin = 'app' | 'device';
@@ -154,8 +157,10 @@ export function createDeviceActions(deps: DeviceActionsDeps): DeviceActions {
   return {
     async list(username, currentSessionId) {
       const tokens = await liveTokensOf(username);
+      const now = nowSeconds(clock);
+      const over = (t: TokenRecord) => t.grantType === 'browser' && deps.idleTimeoutSeconds !== undefined && isIdle(t, now, deps.idleTimeoutSeconds);
       const browsers = tokens
-        .filter((t) => t.kind === 'session')
+        .filter((t) => t.kind === 'session' && !over(t))
         .map((t): BrowserEntry => ({
           id: t.id,
           kind: t.grantType === 'browser' ? 'browser' : 'photos',

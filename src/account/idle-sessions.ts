@@ -6,8 +6,9 @@
  * "Used" is the session's last use as the usage recorder knows it (credentials/token-usage.ts:
  * the stored time merged with this process's unwritten one), noted here each time a page or form
  * finds the session; a session never used counts from its sign-in. An idle session found is
- * removed, so nothing lists it as signed in (audited as `token_revoked`, reason `idle time-out`);
- * the removal is best effort (a purge takes it at its absolute expiry otherwise).
+ * removed (audited as `token_revoked`, reason `idle time-out`); one never found again stays in the
+ * store until the purge takes it at its absolute expiry, and the devices list leaves it out
+ * (device-actions.ts uses `isIdle` too).
  * Pinned by test/integration/account-idle-timeout.test.ts.
  */
 import type { IncomingMessage } from 'node:http';

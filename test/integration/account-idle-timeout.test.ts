@@ -76,6 +76,19 @@ t.test('the OAuth/OIDC sign-in page shares the session and its idle time-out', a
   t.notOk(await isSignedIn());
 });
 
+t.test('another browser idle past the time-out is not listed as signed in, though its record waits for the purge', async (t) => {
+  const { clock, gw, cookie, sessions } = await setUp(t);
+  const form = await getFormPage(`${gw.url}/account`);
+  await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  const browsersListed = async () => ((await getFormPage(`${gw.url}/account`, cookie)).html.match(/<strong>Browser sign-in<\/strong>/g) ?? []).length;
+  t.equal(await browsersListed(), 2, 'both browsers listed');
+  clock.advance(50 * minute);
+  t.equal(await browsersListed(), 2);
+  clock.advance(50 * minute);
+  t.equal(await browsersListed(), 1, 'the other one, idle 100 minutes, is over');
+  t.equal((await sessions()).length, 2, 'its record is still stored');
+});
+
 t.test('never used after sign-in: over once idle from the sign-in', async (t) => {
   const { clock, isSignedIn } = await setUp(t);
   clock.advance(hour + 1000);
