@@ -4,7 +4,8 @@
  * Tokens and app passwords are looked up by their SHA-256 digest. Basic with username + app
  * password is an app password of that user; any other Basic password is the user's own password,
  * verified with argon2id. Unknown users are verified against a dummy hash, so they take the same
- * time and get the same answer as a wrong password. Concurrent checks of the same username and
+ * time and get the same answer as a wrong password; so do disabled users, whose every credential
+ * is refused (store/find-active-user.ts). Concurrent checks of the same username and
  * password share one verification, and argon2 runs on at most `maxConcurrentHashes` at once
  * (HAZARDS H15).
  */
@@ -15,6 +16,7 @@ import type { Clock } from '../clock.js';
 import { InvalidToken } from '../errors.js';
 import type { ClientRecord, TokenRecord, UserRecord } from '../store/records.js';
 import { findFresh } from '../store/find-fresh.js';
+import { isActiveUser } from '../store/find-active-user.js';
 import type { Store } from '../store/store.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { Credential } from './parse-credentials.js';
@@ -57,7 +59,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     kind: Principal['kind'],
   ): Promise<{ principal: Principal; dependsOn: string[] }> {
     const user = token.username === null ? undefined : await store.findUser(token.username);
-    if (token.username !== null && user === undefined) throw invalid('token of a removed user');
+    if (token.username !== null && !isActiveUser(user)) throw invalid('token of a removed or disabled user');
     let client: ClientRecord | undefined;
     if (token.clientId !== null) {
       client = await store.findClient(token.clientId);
@@ -111,7 +113,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   async function verifyBasic(username: string, password: string, key: string): Promise<Principal> {
     const generation = cache.generation;
-    const user = await findFresh(store, () => store.findUser(username));
+    const found = await findFresh(store, () => store.findUser(username));
+    // A disabled user is checked like an unknown one: the dummy hash, the same answer.
+    const user = isActiveUser(found) ? found : undefined;
     if (user !== undefined && isAppPassword(password)) {
       const digest = digestSecret(password);
       const record = await findFresh(store, () => store.findTokenByDigest(digest));

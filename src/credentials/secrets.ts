@@ -80,6 +80,18 @@ export function generateRecoveryCode(): string {
   return randomString(BASE36, 12);
 }
 
+/** Letters and digits that cannot be misread for each other (no 0 O 1 l I o). */
+const UNAMBIGUOUS = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/**
+ * A user password photogate chooses (the first admin's, an admin's reset, `users add` without
+ * one): 20 characters of 56 (116 bits), readable aloud; hashed with argon2id like any password
+ * and shown once. Never shaped like an app password.
+ */
+export function generateUserPassword(): string {
+  return randomString(UNAMBIGUOUS, 20);
+}
+
 export function generateRefId(): string {
   return `sess${randomString(BASE36, 8)}`;
 }

@@ -17,6 +17,7 @@ import { readFormBody } from '../http/read-form-body.js';
 import type { EndpointHandler } from '../http/router.js';
 import { sendJson } from '../http/send-json.js';
 import type { ClientRecord, TokenRecord } from '../store/records.js';
+import { findActiveUser } from '../store/find-active-user.js';
 import { findFresh } from '../store/find-fresh.js';
 import type { Store } from '../store/store.js';
 import { readClientCredentials } from './authenticate-client.js';
@@ -43,7 +44,7 @@ export function introspectEndpoint(deps: IntrospectEndpointDeps): EndpointHandle
   async function isActive(token: TokenRecord, now: number): Promise<boolean> {
     if (token.expiresAt !== null && token.expiresAt <= now) return false;
     if (token.kind === 'refresh_token' && token.usedAt !== null && now - token.usedAt > deps.refreshGraceSeconds) return false;
-    if (token.username !== null && (await store.findUser(token.username)) === undefined) return false;
+    if (token.username !== null && (await findActiveUser(store, token.username)) === undefined) return false;
     if (token.clientId === null) return true;
     return (await store.findClient(token.clientId))?.enabled === true;
   }

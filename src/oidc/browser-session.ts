@@ -29,6 +29,7 @@ import { type Clock, nowSeconds } from '../clock.js';
 import { issueCredential } from '../credentials/issue-credential.js';
 import { digestSecret } from '../credentials/secrets.js';
 import { readCookie } from '../http/read-cookie.js';
+import { findActiveUser } from '../store/find-active-user.js';
 import type { TokenRecord, UserRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
@@ -70,7 +71,7 @@ export function createBrowserSessions(deps: BrowserSessionOptions): BrowserSessi
     const token = await deps.store.findTokenByDigest(digestSecret(secret));
     if (token === undefined || token.kind !== 'session' || token.grantType !== 'browser' || token.username === null) return undefined;
     if (token.expiresAt !== null && token.expiresAt <= nowSeconds(deps.clock)) return undefined;
-    const user = await deps.store.findUser(token.username);
+    const user = await findActiveUser(deps.store, token.username);
     if (user === undefined) return undefined;
     return { token, user, authTime: token.authTime ?? token.createdAt, amr: token.amr ?? ['pwd'] };
   }

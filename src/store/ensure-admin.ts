@@ -3,23 +3,15 @@
  * once. Its password comes from the configuration (or PHOTOGATE_ADMIN_PASSWORD); otherwise one is
  * generated and returned to be shown once.
  */
-import { randomInt } from 'node:crypto';
 import { type Clock, nowSeconds } from '../clock.js';
 import type { PasswordHasher } from '../credentials/password-hash.js';
+import { generateUserPassword } from '../credentials/secrets.js';
 import { StoreConflict } from '../errors.js';
 import type { Store } from './store.js';
 
 export type AdminBootstrap =
   | { created: false }
   | { created: true; username: string; generatedPassword: string | undefined };
-
-const ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-
-function generatePassword(): string {
-  let out = '';
-  for (let i = 0; i < 20; i++) out += ALPHABET[randomInt(ALPHABET.length)];
-  return out;
-}
 
 export async function ensureAdmin(
   store: Store,
@@ -28,7 +20,7 @@ export async function ensureAdmin(
   admin: { username: string; password?: string | undefined },
 ): Promise<AdminBootstrap> {
   if ((await store.listUsers()).length > 0) return { created: false };
-  const generatedPassword = admin.password === undefined ? generatePassword() : undefined;
+  const generatedPassword = admin.password === undefined ? generateUserPassword() : undefined;
   const now = nowSeconds(clock);
   try {
     await store.addUser({

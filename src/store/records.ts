@@ -76,6 +76,8 @@ export const userRecord = z.object({
   passwordHash: z.string().startsWith('$argon2'),
   /** null = no two-factor sign-in. */
   twoFactor: twoFactorRecord.nullable().optional(),
+  /** Set by an admin: every credential of the user is refused (store/find-active-user.ts). Absent = enabled. */
+  disabled: z.boolean().optional(),
   createdAt: epochSeconds,
   updatedAt: epochSeconds,
 });

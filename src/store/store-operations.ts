@@ -315,7 +315,7 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return parsed.data;
 }
 
-const userPatchKeys = ['role', 'webdav', 'passwordHash', 'twoFactor', 'name', 'email'] as const;
+const userPatchKeys = ['role', 'webdav', 'passwordHash', 'twoFactor', 'name', 'email', 'disabled'] as const;
 const clientPatchKeys = [
   'name',
   'role',

@@ -15,7 +15,7 @@
 import type { SharedFailures } from '../access/failure-limiter.js';
 import type { ClientRecord, GrantRecord, GrantStatus, SigningKeyRecord, TokenRecord, UserRecord } from './records.js';
 
-export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor' | 'name' | 'email'>>;
+export type UserPatch = Partial<Pick<UserRecord, 'role' | 'webdav' | 'passwordHash' | 'twoFactor' | 'name' | 'email' | 'disabled'>>;
 export type ClientPatch = Partial<
   Pick<ClientRecord, 'name' | 'role' | 'scope' | 'secretDigest' | 'tokenTtlSeconds' | 'tokenLimit' | 'enabled' | 'redirectUris' | 'postLogoutRedirectUris'>
 >;

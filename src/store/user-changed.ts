@@ -6,6 +6,7 @@ export function userChanged(old: UserRecord, next: UserRecord): boolean {
     old.passwordHash !== next.passwordHash ||
     old.role !== next.role ||
     old.webdav !== next.webdav ||
+    (old.disabled === true) !== (next.disabled === true) ||
     (old.twoFactor?.activatedAt ?? null) !== (next.twoFactor?.activatedAt ?? null)
   );
 }

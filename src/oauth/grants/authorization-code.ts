@@ -7,6 +7,7 @@ import { type Clock, nowSeconds } from '../../clock.js';
 import { digestSecret } from '../../credentials/secrets.js';
 import { InvalidGrant, InvalidRequest, StoreConflict } from '../../errors.js';
 import type { GrantRecord } from '../../store/records.js';
+import { findActiveUser } from '../../store/find-active-user.js';
 import type { Store } from '../../store/store.js';
 import { pkceS256 } from '../authorization-codes.js';
 import { signInFieldsOf } from '../../credentials/issue-credential.js';
@@ -49,6 +50,7 @@ export function authorizationCodeGrant(store: Store, clock: Clock, lifetimes: To
       if (grant.codeChallenge === null ? verifier !== undefined : verifier === undefined || pkceS256(verifier) !== grant.codeChallenge) {
         throw invalid('PKCE verification failed');
       }
+      if ((await findActiveUser(store, grant.username ?? '')) === undefined) throw invalid('user removed or disabled');
       try {
         await store.updateGrant(grant.id, { status: 'used', usedAt: now, expiresAt: now + REPLAY_MEMORY_SECONDS }, ['approved']);
       } catch (error) {

@@ -6,6 +6,7 @@
 import { type Clock, nowSeconds } from '../../clock.js';
 import { digestSecret } from '../../credentials/secrets.js';
 import { GatewayError, InvalidGrant, InvalidRequest, StoreConflict } from '../../errors.js';
+import { findActiveUser } from '../../store/find-active-user.js';
 import type { Store } from '../../store/store.js';
 import { signInFieldsOf } from '../../credentials/issue-credential.js';
 import { issueTokenPair } from '../issue-token-pair.js';
@@ -41,6 +42,7 @@ export function deviceCodeGrant(store: Store, clock: Clock, lifetimes: TokenLife
         if (tooSoon) throw pollError('slow_down', `Poll at most every ${lifetimes.pollIntervalSeconds} seconds.`);
         throw pollError('authorization_pending', 'The user has not yet approved the request.');
       }
+      if ((await findActiveUser(store, grant.username ?? '')) === undefined) throw new InvalidGrant({ description: 'The device code is invalid.', detail: 'user removed or disabled' });
       try {
         await store.updateGrant(grant.id, { status: 'used', usedAt: now }, ['approved']);
       } catch (error) {

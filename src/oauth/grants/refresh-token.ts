@@ -10,6 +10,7 @@ import { type Clock, nowSeconds } from '../../clock.js';
 import { digestSecret } from '../../credentials/secrets.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, StoreConflict, RefreshTokenReused } from '../../errors.js';
 import type { TokenRecord } from '../../store/records.js';
+import { findActiveUser } from '../../store/find-active-user.js';
 import type { Store } from '../../store/store.js';
 import { signInFieldsOf } from '../../credentials/issue-credential.js';
 import { issueTokenPair } from '../issue-token-pair.js';
@@ -47,7 +48,7 @@ export function refreshTokenGrant(store: Store, clock: Clock, lifetimes: TokenLi
       if (token === undefined || token.kind !== 'refresh_token') throw invalid('unknown refresh token');
       if (token.clientId !== client?.clientId) throw invalid('refresh token of another client');
       if (token.expiresAt !== null && token.expiresAt <= now) throw invalid('refresh token expired');
-      if (token.username === null || (await store.findUser(token.username)) === undefined) throw invalid('user removed');
+      if (token.username === null || (await findActiveUser(store, token.username)) === undefined) throw invalid('user removed or disabled');
       // §6: a narrower scope may be asked for, never a wider one.
       const requested = params.get('scope');
       const scope = requested === undefined ? token.scope : normalizeScope(requested);

@@ -68,7 +68,7 @@ for (const mode of storeModes) {
       Object.keys(schema.shape)
         .filter((k) => !optional.includes(k))
         .sort();
-    for (const user of file.users) t.same(Object.keys(user).sort(), keysOf(userRecord, 'name', 'email', 'twoFactor'));
+    for (const user of file.users) t.same(Object.keys(user).sort(), keysOf(userRecord, 'name', 'email', 'twoFactor', 'disabled'));
     for (const client of file.clients) t.same(Object.keys(client).sort(), keysOf(clientRecord, 'postLogoutRedirectUris'));
     for (const token of file.tokens) t.same(Object.keys(token).sort(), keysOf(tokenRecord, 'authTime', 'amr', 'sid', 'lastUsedAt', 'lastUsedFrom'));
     for (const grant of file.grants) t.same(Object.keys(grant).sort(), keysOf(grantRecord, 'authTime', 'amr', 'sid', 'nonce'));

@@ -671,6 +671,21 @@ export function storeContract(t: Test, { open }: StoreHarness): void {
     t.same(ids, ['sesscc000003', 'sessrefresh01'], 'the refresh token of the code flow survives; only the newest client_credentials token is kept');
   });
 
+  // Issue 14: an admin disables and enables a user.
+  t.test('users: disabled is optional (older records have none), patched, announced, and kept', async (t) => {
+    const { store, changes, reopen } = await open(t);
+    await store.addUser(makeUser('alice'));
+    t.equal((await store.findUser('alice'))?.disabled, undefined, 'a user without the flag is enabled');
+    const disabled = await store.updateUser('alice', { disabled: true }, 2000);
+    t.equal(disabled.disabled, true);
+    t.same(changes, ['user-changed:alice'], 'disabling evicts what was cached for the user');
+    t.same(await (await reopen()).findUser('alice'), disabled, 'it survives a restart');
+    await store.updateUser('alice', { disabled: true }, 2001);
+    t.same(changes, ['user-changed:alice'], 'disabling again announces nothing');
+    t.equal((await store.updateUser('alice', { disabled: false }, 2002)).disabled, false);
+    t.same(changes, ['user-changed:alice', 'user-changed:alice'], 'enabling does');
+  });
+
   // Issue 15: OpenID Connect's records and fields.
 
   t.test('users: a stable id is given when none is set and kept; name and email are stored and patched', async (t) => {
