@@ -24,6 +24,8 @@ import { createDeviceEndpoints } from './account/device-endpoints.js';
 import { createPasswordEndpoints } from './account/password-endpoints.js';
 import { createTwoFactorEndpoints } from './account/two-factor-endpoints.js';
 import { limitIdleSessions } from './account/idle-sessions.js';
+import { createUserAdminActions } from './account/user-admin-actions.js';
+import { createUserAdminEndpoints } from './account/user-admin-endpoints.js';
 import { createConfiguredRouteTable } from './access/configured-route-table.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -120,10 +122,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   };
   const secure = deps.issuer.startsWith('https:');
   const accountActions = createAccountActions({ store, clock, hasher: deps.lasting.hasher, authenticate, twoFactor, audit, limiter, usage });
+  const userAdmin = createUserAdminActions({ store, clock, hasher: deps.lasting.hasher, audit });
   const accountSessions = oidc.sessions;
   const deviceActions = createDeviceActions({ store, clock, consent: oidc.consent, audit, usage, idleTimeoutSeconds: config.account.idleTimeoutSeconds });
   const accountForms = createAccountForms({
-    sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources, devices: deviceActions }),
+    sessions: accountSessions, secure, bodyLimitBytes: config.limits.bodyBytes, load: createLoadAccountPage({ actions: accountActions, resources: routes.resources, devices: deviceActions, userAdmin }),
   });
   const endpoints: Endpoint[] = [
     ...createOAuthEndpoints(
@@ -140,6 +143,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     ...createDeviceEndpoints({ forms: accountForms, actions: deviceActions, sessions: accountSessions, trustedProxies }),
     ...createPasswordEndpoints({ forms: accountForms, actions: accountActions, trustedProxies }),
     ...createTwoFactorEndpoints({ forms: accountForms, actions: accountActions, trustedProxies }),
+    ...createUserAdminEndpoints({ forms: accountForms, actions: userAdmin, trustedProxies }),
     // PhotoPrism's start page; only with the built-in (PhotoPrism's) rules.
     ...(config.routes.builtin ? [{ path: '/', methods: { GET: rootRedirect('/library/login') } }] : []),
   ];
@@ -159,7 +163,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     : undefined;
   // users/{id}/… account paths: photogate's own, matched by pattern beside the exact-path table.
   const accountApi = createAccountApi({
-    actions: accountActions, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure, usage,
+    actions: accountActions, userAdmin, authenticator, upstreamIdentity, trustedProxies, bodyLimitBytes: config.limits.bodyBytes, browserSessions: accountSessions, secure, usage,
   });
   return createRequestHandling({
     config, logger, metrics, audit, routes, admit, router, accountApi, proxy, forwardedHeaders, sendsUpstreamCredential, addressOf, webSocketRelay,

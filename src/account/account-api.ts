@@ -13,7 +13,10 @@
  *   /account page's browser session with its CSRF token in `X-CSRF-Token`; app passwords and
  *   tokens issued to clients are refused (403): they never manage accounts.
  * - `{id}` is the caller's username or the upstream `UID` the session answer handed out; any other
- *   id is 403.
+ *   id is 403, except for an administrator (role `admin`), who may act for any user by username
+ *   (the Users section's actions, user-admin-actions.ts): list their app passwords, set a new
+ *   password without the old one (their sessions end), and turn their two-factor sign-in off;
+ *   setting two-factor up stays the user's own (403). An unknown username is 404.
  * Every passcode step takes the one body shape `{type, code, password}`; a field a step does not
  * need is ignored (deactivate asks for the password only, as PhotoPrism's UI sends no code there;
  * the account page asks for both). The answers add `RecoveryCodes` (every recovery code while
@@ -35,6 +38,7 @@ import type { EndpointHandler, EndpointRequest } from '../http/router.js';
 import { sendJson } from '../http/send-json.js';
 import type { UpstreamIdentitySource } from '../photoprism/upstream-identity.js';
 import type { AccountActions } from './account-actions.js';
+import type { UserAdminActions } from './user-admin-actions.js';
 
 export interface AccountApiDeps {
   actions: AccountActions;
@@ -47,6 +51,8 @@ export interface AccountApiDeps {
   secure: boolean;
   /** The caller's session or token is a use like any other (credentials/token-usage.ts). */
   usage?: TokenUsage;
+  /** An admin acting for another user goes through these. */
+  userAdmin: UserAdminActions;
 }
 
 /** The header a same-origin script sends the page's CSRF token in (double submit, oauth/csrf.ts). */
@@ -60,8 +66,11 @@ export interface AccountApi {
 interface Call {
   request: EndpointRequest;
   principal: Principal;
+  /** The account acted on: the caller's own, or, for an admin, anyone's. */
   username: string;
   address: string;
+  /** An admin acting for another user. */
+  forOther: boolean;
 }
 
 type Action = (call: Call) => Promise<void>;
@@ -89,6 +98,10 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
   const { actions } = deps;
   const body = (call: Call) => readBody(call.request.req, deps.bodyLimitBytes);
   const ok = (call: Call, answer: unknown) => sendJson(call.request.res, 200, answer);
+  const by = (call: Call) => ({ username: call.principal.username, address: call.address });
+  const ownOnly = (call: Call) => {
+    if (call.forOther) throw new AccessDenied({ description: 'Two-factor sign-in is set up by the user themself.', detail: `admin for ${call.username}` });
+  };
 
   const actionsByPath: Record<string, Record<string, Action>> = {
     sessions: {
@@ -103,7 +116,8 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
     password: {
       PUT: async (call) => {
         const params = await body(call);
-        await actions.changePassword(call.username, params.get('old') ?? '', params.get('new') ?? '', call.principal.credentialId, call.address);
+        if (call.forOther) await deps.userAdmin.resetPassword(by(call), call.username, params.get('new') ?? '');
+        else await actions.changePassword(call.username, params.get('old') ?? '', params.get('new') ?? '', call.principal.credentialId, call.address);
         ok(call, { code: 200, message: 'Password changed.' });
       },
     },
@@ -111,6 +125,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
       POST: async (call) => {
         const params = await body(call);
         requireType(params);
+        ownOnly(call);
         ok(call, await actions.setUpTwoFactor(call.username, params.get('password') ?? '', call.address));
       },
     },
@@ -118,6 +133,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
       POST: async (call) => {
         const params = await body(call);
         requireType(params);
+        ownOnly(call);
         const view = await actions.confirmTwoFactor(call.username, params.get('code') ?? '');
         if (view === undefined) throw new InvalidGrant({ description: 'The code is not right, or was used already.' });
         ok(call, view);
@@ -126,6 +142,7 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
     'passcode/activate': {
       POST: async (call) => {
         requireType(await body(call));
+        ownOnly(call);
         ok(call, await actions.activateTwoFactor(call.username, call.address));
       },
     },
@@ -133,7 +150,8 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
       POST: async (call) => {
         const params = await body(call);
         requireType(params);
-        await actions.deactivateTwoFactor(call.username, params.get('password') ?? '', call.address);
+        if (call.forOther) await deps.userAdmin.turnOffTwoFactor(by(call), call.username);
+        else await actions.deactivateTwoFactor(call.username, params.get('password') ?? '', call.address);
         ok(call, { Type: 'totp', Secret: '', QRCode: '', RecoveryCode: '', RecoveryCodes: [], VerifiedAt: null, ActivatedAt: null, URI: '' });
       },
     },
@@ -157,18 +175,21 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
     };
   }
 
-  async function requireCaller(request: EndpointRequest, id: string): Promise<Principal & { username: string }> {
+  /** The caller, and the account acted on. */
+  async function requireCaller(request: EndpointRequest, id: string): Promise<{ principal: Principal & { username: string }; target: string }> {
     const principal = (await browserSessionCaller(request.req)) ?? (await requireTokenPrincipal(request.req.headersDistinct, deps.authenticator));
     const isUserToken = principal.username !== null && principal.clientId === null && (principal.kind === 'session' || principal.kind === 'access_token');
     if (!isUserToken) {
       throw new AccessDenied({ description: 'App passwords and client tokens cannot manage accounts.', detail: `a ${principal.kind}` });
     }
     const username = principal.username as string;
-    if (decodeSegment(id).toLowerCase() !== username) {
-      const uid = (await deps.upstreamIdentity.get())?.user.UID;
-      if (uid === undefined || id !== uid) throw new AccessDenied({ description: 'You can only manage your own account.', detail: `id ${id}` });
-    }
-    return { ...principal, username };
+    const caller = { ...principal, username };
+    const named = decodeSegment(id).toLowerCase();
+    if (named === username) return { principal: caller, target: username };
+    const uid = (await deps.upstreamIdentity.get())?.user.UID;
+    if (uid !== undefined && id === uid) return { principal: caller, target: username };
+    if (principal.role !== 'admin') throw new AccessDenied({ description: 'You can only manage your own account.', detail: `id ${id}` });
+    return { principal: caller, target: (await deps.userAdmin.requireUser(named)).username };
   }
 
   return {
@@ -180,10 +201,10 @@ export function createAccountApi(deps: AccountApiDeps): AccountApi {
       const action = methods[method];
       if (action === undefined) throw new MethodNotAllowed(Object.keys(methods));
       return async (request) => {
-        const principal = await requireCaller(request, id);
+        const { principal, target } = await requireCaller(request, id);
         const address = clientAddress(request.req, deps.trustedProxies);
         if (principal.credentialId !== null) deps.usage?.record(principal.credentialId, address);
-        await action({ request, principal, username: principal.username, address });
+        await action({ request, principal, username: target, forOther: target !== principal.username, address });
       };
     },
   };

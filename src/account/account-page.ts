@@ -14,6 +14,7 @@ import { devicesSection } from './page/devices-section.js';
 import { passwordSection } from './page/password-section.js';
 import { signInSection } from './page/sign-in-section.js';
 import { type TwoFactorShown, twoFactorSection } from './page/two-factor-section.js';
+import { type UserAdminNotice, usersSection } from './page/users-section.js';
 
 export interface AccountPageOptions {
   csrfToken: string;
@@ -31,6 +32,8 @@ export interface AccountPageOptions {
   passwordChanged?: PasswordChanged;
   /** The two-factor set-up key or new recovery codes: shown once. */
   twoFactorShown?: TwoFactorShown;
+  /** What an admin action in the Users section shows once. */
+  userAdmin?: UserAdminNotice;
 }
 
 export function renderAccountPage(options: AccountPageOptions): string {
@@ -46,6 +49,7 @@ ${appPasswordsSection({ csrfToken, appPasswords: data.appPasswords, resources: d
 ${data.access !== undefined && devicesSection({ csrfToken, access: data.access })}
 ${passwordSection({ csrfToken, username: data.user.username, minLength: minPasswordLength, changed: options.passwordChanged })}
 ${data.twoFactor !== undefined && twoFactorSection({ csrfToken, state: data.twoFactor, shown: options.twoFactorShown })}
+${data.users !== undefined && usersSection({ csrfToken, users: data.users, self: data.user.username, notice: options.userAdmin })}
 <form method="post" action="/account/sign-out">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <div class="buttons"><button type="submit">Sign out</button></div>

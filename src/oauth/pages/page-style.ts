@@ -55,5 +55,8 @@ code { overflow-wrap: anywhere; font-size: 1.1rem; }
 button.copy { flex: none; min-height: 2.25rem; background: transparent; color: var(--accent); }
 td button { min-height: 2.25rem; padding: .3rem .7rem; background: transparent; color: var(--accent); }
 img { max-width: 100%; height: auto; }
+.row-actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.row-actions button { flex: none; font-weight: 500; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 [role="alert"] { color: var(--error); background: var(--error-bg); border-radius: .4rem; padding: .6rem .75rem; }
 `;
