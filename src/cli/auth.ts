@@ -92,13 +92,19 @@ The secret is printed once; only its SHA-256 digest is stored.`,
 
 const ls: Subcommand = {
   name: 'ls',
-  usage: '[SEARCH]',
+  usage: '[SEARCH] [--user NAME]',
   summary: 'list app passwords and access tokens',
   details: `SEARCH matches the start of an id, username or name, a kind (app_password, access_token),
-or the word "expired".`,
+or the word "expired".
+
+Options:
+  -u, --user NAME   only the tokens and app passwords of this user`,
+  options: { user: { type: 'string', short: 'u' } },
   positionals: ['[SEARCH]'],
   async run(ctx) {
     const search = ctx.positionals[0]?.toLowerCase();
+    const userFlag = ctx.string('user');
+    const user = userFlag === undefined ? undefined : parseUsername(userFlag);
     const now = nowSeconds(ctx.clock);
     const matches = (t: TokenRecord) =>
       search === undefined ||
@@ -110,6 +116,7 @@ or the word "expired".`,
           t.kind === search);
     const tokens = await ctx.withStore((store) => store.listTokens());
     const views = tokens
+      .filter((t) => user === undefined || t.username === user)
       .filter(matches)
       .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
       .map(tokenView);

@@ -4,12 +4,11 @@
  * are never secrets.
  */
 import { randomBytes } from 'node:crypto';
+import { usernamePattern } from '../account/user-admin-actions.js';
 import { isValidScopeToken, normalizeScope } from '../access/normalize-scope.js';
 import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { type ClientRole, clientRoles, type UserRole, userRoles } from '../store/records.js';
 import { UsageError } from '../errors.js';
-
-export const usernamePattern = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
 export function parseUsername(raw: string): string {
   const username = raw.trim().toLowerCase();

@@ -1,14 +1,20 @@
+/**
+ * `photogate users`: accounts, modelled on `photoprism users`. Adding, resetting passwords,
+ * WebDAV, disabling, two-factor off and removing run the user admin actions, the same code as the
+ * Users section of /account (cli-user-admin.ts); the other changes (role, name, e-mail) are
+ * CLI-only patches.
+ */
+import { minUserPasswordLength as minPasswordLength } from '../account/user-admin-actions.js';
 import { nowSeconds } from '../clock.js';
-import { createPasswordHasher } from '../credentials/password-hash.js';
 import { StoreConflict, UsageError } from '../errors.js';
 import type { UserRecord } from '../store/records.js';
+import { cliActor, userAdminFor } from './cli-user-admin.js';
 import { parseName, parseUserRole, parseUsername } from './cli-values.js';
 import { createCommandGroup, type Subcommand, type SubcommandContext } from './command-group.js';
 import { requireUser } from './require-record.js';
 import { confirmAction, isInteractive, promptHidden } from './prompt.js';
 import { formatFields, formatViews } from './table.js';
-
-const minPasswordLength = 8;
+import { disableCommand, enableCommand, twoFactorCommand } from './user-switches.js';
 
 /** What is shown of an account: never its password hash. */
 export function userView(user: UserRecord) {
@@ -17,6 +23,7 @@ export function userView(user: UserRecord) {
     role: user.role,
     webdav: user.webdav,
     two_factor: user.twoFactor?.activatedAt != null,
+    disabled: user.disabled === true,
     ...(user.name === undefined ? {} : { name: user.name }),
     ...(user.email === undefined ? {} : { email: user.email }),
     created_at: user.createdAt,
@@ -29,15 +36,24 @@ const columns: [string, string][] = [
   ['Role', 'role'],
   ['WebDAV', 'webdav'],
   ['2FA', 'two_factor'],
+  ['Disabled', 'disabled'],
+  ['App Passwords', 'app_passwords'],
   ['Created At', 'created_at'],
   ['Updated At', 'updated_at'],
 ];
 
-/** From --password, else asked twice on a terminal; never from a pipe (it would end up in shell history instead). */
-async function readNewPassword(ctx: SubcommandContext): Promise<string> {
+/**
+ * From --password, else asked twice on a terminal; never from a pipe (it would end up in shell
+ * history instead). Undefined with --generate-password: the actions generate one, printed once.
+ */
+async function readNewPassword(ctx: SubcommandContext): Promise<string | undefined> {
   let password = ctx.string('password');
+  if (ctx.flag('generate-password') === true) {
+    if (password !== undefined) throw new UsageError('give --password or --generate-password, not both');
+    return undefined;
+  }
   if (password === undefined) {
-    if (!isInteractive(ctx.io)) throw new UsageError('--password is required when stdin is not a terminal');
+    if (!isInteractive(ctx.io)) throw new UsageError('--password is required when stdin is not a terminal (or --generate-password)');
     password = await promptHidden(ctx.io, 'Password: ');
     checkPassword(password);
     if ((await promptHidden(ctx.io, 'Repeat password: ')) !== password) throw new UsageError('passwords do not match');
@@ -46,13 +62,27 @@ async function readNewPassword(ctx: SubcommandContext): Promise<string> {
   return password;
 }
 
+const shownOnce = (generated: string | undefined) => (generated === undefined ? '' : 'The password is shown only this once.\n');
+
+/** --disable / --enable: true, false, or undefined when neither. */
+function readDisabled(ctx: SubcommandContext): boolean | undefined {
+  const disable = ctx.flag('disable');
+  const enable = ctx.flag('enable');
+  if (disable !== undefined && enable !== undefined) throw new UsageError('give --disable or --enable, not both');
+  if (disable !== undefined) return disable;
+  return enable === undefined ? undefined : !enable;
+}
+
 function checkPassword(password: string): void {
   if (password.length < minPasswordLength) {
     throw new UsageError(`password must be at least ${minPasswordLength} characters`);
   }
 }
 
-const passwordOption = { password: { type: 'string' } } as const;
+const passwordOption = { password: { type: 'string' }, 'generate-password': { type: 'boolean', short: 'g' } } as const;
+const passwordHelp = `  --password P          at least ${minPasswordLength} characters; asked for twice on a terminal when absent
+  -g, --generate-password
+                        generate a password (20 characters) and print it once`;
 /** Claims for OpenID Connect clients (`profile`, `email` scopes). */
 const profileOptions = { name: { type: 'string' }, email: { type: 'string' } } as const;
 const profileHelp = `  --name NAME           display name, given to OpenID Connect apps with the profile scope
@@ -67,10 +97,10 @@ function readProfile(ctx: SubcommandContext): { name?: string; email?: string } 
 
 const add: Subcommand = {
   name: 'add',
-  usage: 'NAME [--password P] [--role admin|user] [--webdav|--no-webdav] [--name NAME] [--email ADDRESS]',
+  usage: 'NAME [--password P | --generate-password] [--role admin|user] [--webdav|--no-webdav] [--name NAME] [--email ADDRESS]',
   summary: 'create an account',
   details: `Options:
-  --password P          at least ${minPasswordLength} characters; asked for twice on a terminal when absent
+${passwordHelp}
   --role admin|user     default: user
   --webdav              may use WebDAV (admins may by default; --no-webdav to refuse)
 ${profileHelp}
@@ -85,11 +115,10 @@ NAME is lower-cased: 1 to 64 of a-z 0-9 . _ @ -, starting with a letter or digit
     const profile = readProfile(ctx);
     return ctx.withStore(async (store) => {
       if (await store.findUser(username)) throw new StoreConflict(`user "${username}" already exists`);
-      const passwordHash = await createPasswordHasher().hash(await readNewPassword(ctx));
-      const now = nowSeconds(ctx.clock);
-      await store.addUser({ username, role, webdav, passwordHash, ...profile, createdAt: now, updatedAt: now });
-      ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'added', reason: `role ${role}` });
-      ctx.print({ username, role, webdav }, () => formatViews([{ username, role, webdav }], columns.slice(0, 3)));
+      const password = await readNewPassword(ctx);
+      const { generatedPassword } = await userAdminFor(ctx, store).addUser(cliActor, { username, role, webdav, password, ...profile });
+      const shown = { username, role, webdav, ...(generatedPassword !== undefined && { password: generatedPassword }) };
+      ctx.print(shown, () => formatViews([shown], [...columns.slice(0, 3), ...(generatedPassword === undefined ? [] : [['Password', 'password'] as [string, string]])]) + shownOnce(generatedPassword));
       return 0;
     });
   },
@@ -99,15 +128,16 @@ const ls: Subcommand = {
   name: 'ls',
   usage: '[SEARCH]',
   summary: 'list accounts',
-  details: 'SEARCH matches the start of a username, or a role (admin, user).',
+  details: 'SEARCH matches the start of a username, a role (admin, user), or the word "disabled".',
   positionals: ['[SEARCH]'],
   async run(ctx) {
     const search = ctx.positionals[0]?.toLowerCase();
-    const users = await ctx.withStore((store) => store.listUsers());
+    const [users, summaries] = await ctx.withStore(async (store) => [await store.listUsers(), await userAdminFor(ctx, store).listUsers()] as const);
+    const appPasswords = new Map(summaries.map((summary) => [summary.username, summary.appPasswords]));
     const views = users
-      .filter((u) => search === undefined || u.username.startsWith(search) || u.role === search)
+      .filter((u) => search === undefined || u.username.startsWith(search) || u.role === search || (search === 'disabled' && u.disabled === true))
       .sort((a, b) => a.username.localeCompare(b.username))
-      .map(userView);
+      .map((user) => ({ ...userView(user), app_passwords: appPasswords.get(user.username) ?? 0 }));
     ctx.print(views, () => formatViews(views, columns));
     return 0;
   },
@@ -128,36 +158,48 @@ const show: Subcommand = {
 
 const mod: Subcommand = {
   name: 'mod',
-  usage: 'NAME [--role admin|user] [--webdav|--no-webdav] [--name NAME] [--email ADDRESS] [--no-2fa]',
-  summary: "change an account's role, WebDAV access, name or e-mail address, or turn two-factor sign-in off",
+  usage: 'NAME [--role admin|user] [--webdav|--no-webdav] [--disable|--enable] [--name NAME] [--email ADDRESS] [--no-2fa]',
+  summary: "change an account's role, WebDAV access, name or e-mail address, disable or enable it, or turn two-factor sign-in off",
   details: `Options:
   --role admin|user
   --webdav, --no-webdav
+  --disable             refuse every password, app password, token and session of the user from
+                        their next request on (sessions end; app passwords are kept); not the
+                        last enabled admin (same as \`users disable NAME\`)
+  --enable              let them in again (same as \`users enable NAME\`)
 ${profileHelp}
   --no-2fa              turn the user's two-factor sign-in off (a lost authenticator and
-                        recovery code); they set it up again themselves
+                        recovery code); they set it up again themselves (same as
+                        \`users 2fa off NAME\`)
 
 Only the options given are changed. Changing the role does not change the WebDAV flag.`,
-  options: { role: { type: 'string' }, webdav: { type: 'boolean' }, ...profileOptions, '2fa': { type: 'boolean' } },
+  options: {
+    role: { type: 'string' }, webdav: { type: 'boolean' }, ...profileOptions, '2fa': { type: 'boolean' }, disable: { type: 'boolean' }, enable: { type: 'boolean' },
+  },
   positionals: ['NAME'],
   async run(ctx) {
     const username = parseUsername(ctx.positionals[0] as string);
     const role = ctx.string('role');
-    const patch = {
-      ...(role !== undefined && { role: parseUserRole(role) }),
-      ...(ctx.flag('webdav') !== undefined && { webdav: ctx.flag('webdav') as boolean }),
-      ...(ctx.flag('2fa') === false && { twoFactor: null }),
-      ...readProfile(ctx),
-    };
+    const patch = { ...(role !== undefined && { role: parseUserRole(role) }), ...readProfile(ctx) };
+    const webdav = ctx.flag('webdav');
+    const disabled = readDisabled(ctx);
+    const twoFactorOff = ctx.flag('2fa') === false;
     if (ctx.flag('2fa') === true) throw new UsageError('two-factor sign-in is set up by the user (PhotoPrism\'s account settings or the account API); --no-2fa turns it off');
-    if (Object.keys(patch).length === 0)
-      throw new UsageError('nothing to change: give --role, --webdav, --no-webdav, --name, --email or --no-2fa');
+    if (Object.keys(patch).length === 0 && webdav === undefined && disabled === undefined && !twoFactorOff)
+      throw new UsageError('nothing to change: give --role, --webdav, --no-webdav, --disable, --enable, --name, --email or --no-2fa');
     const user = await ctx.withStore(async (store) => {
       await requireUser(store, username);
-      return store.updateUser(username, patch, nowSeconds(ctx.clock));
+      const actions = userAdminFor(ctx, store);
+      // First what may be refused (the last admin), so a refusal changes nothing.
+      if (disabled !== undefined) await actions.setDisabled(cliActor, username, disabled);
+      if (Object.keys(patch).length > 0) {
+        await store.updateUser(username, patch, nowSeconds(ctx.clock));
+        ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'modified', reason: Object.keys(patch).join(' ') });
+      }
+      if (webdav !== undefined) await actions.setWebdav(cliActor, username, webdav);
+      if (twoFactorOff) await actions.turnOffTwoFactor(cliActor, username);
+      return requireUser(store, username);
     });
-    ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'modified', reason: Object.keys(patch).join(' ') });
-    if (ctx.flag('2fa') === false) ctx.audit({ event: 'two_factor_changed', outcome: 'success', username, action: 'disabled' });
     const view = userView(user);
     ctx.print(view, () => formatFields(view));
     return 0;
@@ -166,24 +208,23 @@ Only the options given are changed. Changing the role does not change the WebDAV
 
 const passwd: Subcommand = {
   name: 'passwd',
-  usage: 'NAME [--password P]',
+  usage: 'NAME [--password P | --generate-password]',
   summary: "set an account's password",
   details: `Options:
-  --password P   at least ${minPasswordLength} characters; asked for twice on a terminal when absent
+${passwordHelp}
 
-App passwords of the account keep working.`,
+The user's sessions and refresh tokens end (every browser and app signs in again);
+their app passwords keep working.`,
   options: passwordOption,
   positionals: ['NAME'],
   async run(ctx) {
     const username = parseUsername(ctx.positionals[0] as string);
-    const user = await ctx.withStore(async (store) => {
+    const { user, generatedPassword } = await ctx.withStore(async (store) => {
       await requireUser(store, username);
-      const passwordHash = await createPasswordHasher().hash(await readNewPassword(ctx));
-      return store.updateUser(username, { passwordHash }, nowSeconds(ctx.clock));
+      return userAdminFor(ctx, store).resetPassword(cliActor, username, await readNewPassword(ctx));
     });
-    ctx.audit({ event: 'password_changed', outcome: 'success', username });
-    const view = userView(user);
-    ctx.print(view, () => `password changed for user "${username}"\n`);
+    const view = { ...userView(user), ...(generatedPassword !== undefined && { password: generatedPassword }) };
+    ctx.print(view, () => `password changed for user "${username}"\n${generatedPassword === undefined ? '' : `new password: ${generatedPassword}\n`}${shownOnce(generatedPassword)}`);
     return 0;
   },
 };
@@ -192,7 +233,7 @@ const rm: Subcommand = {
   name: 'rm',
   usage: 'NAME [--yes]',
   summary: 'delete an account with its app passwords, tokens and clients',
-  details: 'Asks for confirmation on a terminal unless --yes is given.',
+  details: 'Asks for confirmation on a terminal unless --yes is given. Not the last enabled admin.',
   options: { yes: { type: 'boolean', short: 'y' } },
   positionals: ['NAME'],
   async run(ctx) {
@@ -207,8 +248,7 @@ const rm: Subcommand = {
         ))
       )
         return 1;
-      await store.removeUser(username);
-      ctx.audit({ event: 'user_changed', outcome: 'success', username, action: 'removed' });
+      await userAdminFor(ctx, store).removeUser(cliActor, username);
       ctx.print({ username, removed: true }, () => `removed user "${username}"\n`);
       return 0;
     });
@@ -218,5 +258,5 @@ const rm: Subcommand = {
 export const usersCommand = createCommandGroup({
   name: 'users',
   summary: 'manage user accounts',
-  subcommands: [add, ls, show, mod, passwd, rm],
+  subcommands: [add, ls, show, mod, passwd, rm, disableCommand, enableCommand, twoFactorCommand],
 });

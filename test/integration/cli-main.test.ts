@@ -5,7 +5,7 @@ import { isCleanFailure, runCli } from '../helpers/run-cli.js';
 
 const commands = ['start', 'check-config', 'users', 'auth', 'clients'];
 const subcommands: Record<string, string[]> = {
-  users: ['add', 'ls', 'show', 'mod', 'passwd', 'rm'],
+  users: ['add', 'ls', 'show', 'mod', 'passwd', 'rm', 'disable', 'enable', '2fa'],
   auth: ['add', 'ls', 'show', 'rm', 'reset'],
   clients: ['add', 'ls', 'show', 'mod', 'rm', 'reset'],
 };

@@ -59,7 +59,7 @@ t.test('users ls, show, mod, passwd, rm', async (t) => {
     ['alice', 'bert', 'bob', 'root'],
     'sorted by name',
   );
-  t.same(Object.keys(listed[0] as Json), ['username', 'role', 'webdav', 'two_factor', 'created_at', 'updated_at']);
+  t.same(Object.keys(listed[0] as Json), ['username', 'role', 'webdav', 'two_factor', 'disabled', 'created_at', 'updated_at', 'app_passwords']);
   const searches = [
     { search: 'b', expected: ['bert', 'bob'] },
     { search: 'admin', expected: ['root'] },
