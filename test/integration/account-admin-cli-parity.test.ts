@@ -8,9 +8,9 @@
  */
 import t, { type Test } from 'tap';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
-import { getFormPage, postForm } from '../helpers/oauth-forms.js';
+import { signInToAccount, userFacts } from '../helpers/account-admin.js';
 import { runCliJson } from '../helpers/run-cli.js';
-import { basic, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { basic, startTestGateway } from '../helpers/test-gateway.js';
 import { within } from '../helpers/within.js';
 
 // About 45 real CLI processes, each a Node start (1-2 s on a busy 2-core machine).
@@ -18,26 +18,6 @@ t.setTimeout(600_000);
 
 type Json = Record<string, unknown>;
 const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
-
-async function signInToAccount(gw: TestGateway, username: string, password: string) {
-  const form = await getFormPage(`${gw.url}/account`);
-  const res = await postForm(`${gw.url}/account/sign-in`, form, { username, password });
-  const cookie = `${form.cookie}; ${(res.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '').split(';')[0]}`;
-  const page = () => getFormPage(`${gw.url}/account`, cookie);
-  return {
-    html: async () => (await page()).html,
-    async post(path: string, fields: Record<string, string>) {
-      const res = await postForm(`${gw.url}${path}`, await page(), fields);
-      return { status: res.status, html: await res.text() };
-    },
-  };
-}
-
-/** The cells of a user's row on the page: role, WebDAV, two-factor, status, created, app passwords; undefined when not listed. */
-function row(html: string, username: string): string[] | undefined {
-  const match = new RegExp(`<th scope="row">${username.replace('.', '\\.')}(?: \\(you\\))?</th>((?:<td>[^<]*</td>){6})`).exec(html);
-  return match === null ? undefined : [...(match[1] as string).matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1] as string);
-}
 
 async function setUp(t: Test) {
   const upstream = await startEchoUpstream(t);
@@ -64,7 +44,7 @@ t.test('done on the page, seen by the CLI', async (t) => {
   const aliceSession = await gw.addAccessToken('photos', { username: 'alice' });
   const ls = async () => ((await cli('users', 'ls')).json as Json[]).find((u) => u.username === 'alice');
   t.match(await ls(), { app_passwords: 2 }, 'the CLI counts what the page counts');
-  t.same(row(await admin.html(), 'alice')?.[5], '2');
+  t.equal(userFacts(await admin.html(), 'alice')?.appPasswords, '2');
 
   await gw.store.addToken({ ...aliceSession.record, id: 'sessbrowser1', digest: 'b'.repeat(64), kind: 'session', grantType: 'browser' });
   await admin.post('/account/users/reset-password', { username: 'alice' });
@@ -102,7 +82,7 @@ t.test('done with the CLI, seen on the page and by the gateway', async (t) => {
   t.equal(added.code, 0, added.stderr);
   const password = String(added.json?.password);
   t.match(password, /^[a-zA-Z2-9]{20}$/, '--generate-password prints the password in the JSON once');
-  await pageShows((html) => row(html, 'carol')?.slice(0, 4).join(' ') === 'user on off active');
+  await pageShows((html) => userFacts(html, 'carol')?.status === 'active' && userFacts(html, 'carol')?.webdav === 'on');
   t.pass('add: the page lists carol');
   t.equal((await fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: basic('carol', password) } })).status, 200, 'the printed password works');
 
@@ -113,28 +93,28 @@ t.test('done with the CLI, seen on the page and by the gateway', async (t) => {
   t.equal((await fetch(`${gw.url}/api/v1/photos`, { headers: { authorization: basic('carol', password) } })).status, 401, 'passwd: the old password is refused');
 
   await cli('users', 'mod', 'carol', '--no-webdav');
-  await pageShows((html) => row(html, 'carol')?.[1] === 'off');
+  await pageShows((html) => userFacts(html, 'carol')?.webdav === 'off');
   t.pass('WebDAV off: the page shows it');
 
   const app = await cli('auth', 'add', 'carol', '-n', 'phone', '-s', '*');
   const appAuth = { authorization: basic('carol', String(app.json?.token)) };
   t.equal((await fetch(`${gw.url}/api/v1/photos`, { headers: appAuth })).status, 200);
   t.equal((await cli('users', 'disable', 'carol')).code, 0);
-  await pageShows((html) => row(html, 'carol')?.[3] === 'disabled');
+  await pageShows((html) => userFacts(html, 'carol')?.status === 'disabled');
   t.pass('disable: the page shows it');
   await within(1000, async () => (await fetch(`${gw.url}/api/v1/photos`, { headers: appAuth })).status === 401, 50);
   t.pass('and her app password is refused through the gateway within a second');
   t.equal((await cli('users', 'enable', 'carol')).code, 0);
-  await pageShows((html) => row(html, 'carol')?.[3] === 'active');
+  await pageShows((html) => userFacts(html, 'carol')?.status === 'active');
   await within(1000, async () => (await fetch(`${gw.url}/api/v1/photos`, { headers: appAuth })).status === 200, 50);
   t.pass('enable: active again, the app password works');
   t.match((await cli('users', 'mod', 'carol', '--disable')).json, { disabled: true }, '`users mod --disable` does the same');
   t.match((await cli('users', 'mod', 'carol', '--enable')).json, { disabled: false });
 
   await gw.store.updateUser('carol', { twoFactor: twoFactorOn }, 1);
-  await pageShows((html) => row(html, 'carol')?.[2] === 'on');
+  await pageShows((html) => userFacts(html, 'carol')?.twoFactor === 'on');
   t.match((await cli('users', '2fa', 'off', 'carol')).json, { two_factor: false });
-  await pageShows((html) => row(html, 'carol')?.[2] === 'off');
+  await pageShows((html) => userFacts(html, 'carol')?.twoFactor === 'off');
   t.pass('`users 2fa off`: the page shows it');
   await gw.store.updateUser('carol', { twoFactor: twoFactorOn }, 2);
   t.match((await cli('users', 'mod', 'carol', '--no-2fa')).json, { two_factor: false }, '`users mod --no-2fa` stays an alias');
@@ -147,7 +127,7 @@ t.test('done with the CLI, seen on the page and by the gateway', async (t) => {
   t.pass('`auth rm`: gone from the page');
 
   t.equal((await cli('users', 'rm', 'carol')).code, 0);
-  await pageShows((html) => row(html, 'carol') === undefined);
+  await pageShows((html) => userFacts(html, 'carol') === undefined);
   t.pass('rm: gone from the page');
 });
 

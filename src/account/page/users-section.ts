@@ -49,15 +49,23 @@ ${!own && form(userAdminPaths.remove, 'Remove')}
 </div>`;
 }
 
+/** One card per user (a table would need sideways scrolling at 375 px): the facts as a description list, then the buttons. */
 function userList(csrfToken: string, users: readonly UserSummary[], self: string) {
-  const rows = users.map(
-    (user) => html`<tr id="user-${user.username}"><th scope="row">${user.username}${user.username === self && ' (you)'}</th><td>${user.role}</td><td>${yesNo(user.webdav)}</td><td>${yesNo(user.twoFactor)}</td><td>${user.disabled ? 'disabled' : 'active'}</td><td>${formatDate(user.createdAt)}</td><td>${user.appPasswords}</td></tr>
-<tr class="actions"><td colspan="7">${rowActions(csrfToken, user, self)}</td></tr>`,
+  const items = users.map(
+    (user) => html`<li id="user-${user.username}" class="user">
+<h3>${user.username}${user.username === self && ' (you)'}</h3>
+<dl>
+<div><dt>Role</dt><dd>${user.role}</dd></div>
+<div><dt>WebDAV</dt><dd>${yesNo(user.webdav)}</dd></div>
+<div><dt>Two-factor</dt><dd>${yesNo(user.twoFactor)}</dd></div>
+<div><dt>Status</dt><dd>${user.disabled ? 'disabled' : 'active'}</dd></div>
+<div><dt>Created</dt><dd>${formatDate(user.createdAt)}</dd></div>
+<div><dt>App passwords</dt><dd>${user.appPasswords}</dd></div>
+</dl>
+${rowActions(csrfToken, user, self)}
+</li>`,
   );
-  return html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">WebDAV</th><th scope="col">Two-factor</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">App passwords</th></tr></thead>
-<tbody>${rows}</tbody>
-</table></div>`;
+  return html`<ul class="users">${items}</ul>`;
 }
 
 function appPasswordList(csrfToken: string, username: string, tokens: readonly TokenRecord[]) {

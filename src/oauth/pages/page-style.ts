@@ -55,6 +55,12 @@ code { overflow-wrap: anywhere; font-size: 1.1rem; }
 button.copy { flex: none; min-height: 2.25rem; background: transparent; color: var(--accent); }
 td button { min-height: 2.25rem; padding: .3rem .7rem; background: transparent; color: var(--accent); }
 img { max-width: 100%; height: auto; }
+.users { list-style: none; padding: 0; }
+.user { border-top: 1px solid var(--line); padding: .75rem 0; }
+.user h3 { margin: 0 0 .4rem; overflow-wrap: anywhere; }
+.user dl { display: grid; grid-template-columns: repeat(auto-fill, minmax(7rem, 1fr)); gap: .25rem .75rem; margin: 0 0 .6rem; }
+.user dt { font-size: .8rem; opacity: .8; }
+.user dd { margin: 0; font-weight: 600; }
 .row-actions { display: flex; flex-wrap: wrap; gap: .4rem; }
 .row-actions button { flex: none; font-weight: 500; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
