@@ -1,6 +1,6 @@
 /**
  * A cached credential never outlives what makes it valid (issue 5 point 5): revocation,
- * deletion, password change, role change, client disable and expiry take effect on the very
+ * deletion, password change, role change, disabling a user, client disable and expiry take effect on the very
  * next request in this process, and within one second when the change is made by the CLI (a
  * real `photogate` process writing the same store file), although every credential was
  * validated (and cached) first.
@@ -51,6 +51,19 @@ const cases: Case[] = [
     async setUp(gw) {
       const passwordHash = await testHasher.hash('new-password');
       return { authorization: basic('bob', 'bob-password'), change: () => gw.store.updateUser('bob', { passwordHash }, Math.floor(Date.now() / 1000)) };
+    },
+  },
+  {
+    name: 'user disabled (app password)',
+    async setUp(gw) {
+      const { secret } = await gw.addAppPassword('bob', '*');
+      return { authorization: `Bearer ${secret}`, change: () => gw.store.updateUser('bob', { disabled: true }, Math.floor(Date.now() / 1000)) };
+    },
+  },
+  {
+    name: 'user disabled (password)',
+    async setUp(gw) {
+      return { authorization: basic('bob', 'bob-password'), change: () => gw.store.updateUser('bob', { disabled: true }, Math.floor(Date.now() / 1000)) };
     },
   },
   {
@@ -163,6 +176,13 @@ const cliCases: CliCase[] = [
     },
   },
   {
+    name: 'users disable: an app password of the user',
+    async setUp(gw) {
+      const { secret } = await gw.addAppPassword('bob', '*');
+      return { authorization: basic('bob', secret), command: ['users', 'disable', 'bob'] };
+    },
+  },
+  {
     name: 'users mod --no-webdav',
     path: '/originals/x',
     async setUp() {
@@ -205,6 +225,8 @@ t.test('changes made by the CLI take effect within a second', async (t) => {
       const upstream = await startEchoUpstream(t);
       const gw = await startTestGateway(t, { upstream: upstream.url });
       await gw.addUser('bob', 'bob-password', { role: 'admin' });
+      // Not the last admin: the CLI keeps one (account/user-admin-actions.ts).
+      await gw.addUser('root', 'root-password', { role: 'admin' });
       const { authorization, command } = await c.setUp(gw);
       const get = async () => (await fetch(`${gw.url}${c.path ?? '/api/v1/photos'}`, { headers: { authorization } })).status;
       t.equal(await get(), 200, 'valid');
