@@ -4,16 +4,16 @@
  * Users section of /account (cli-user-admin.ts); the other changes (role, name, e-mail) are
  * CLI-only patches.
  */
-import { minUserPasswordLength as minPasswordLength } from '../account/user-admin-actions.js';
 import { nowSeconds } from '../clock.js';
 import { StoreConflict, UsageError } from '../errors.js';
 import type { UserRecord } from '../store/records.js';
 import { cliActor, userAdminFor } from './cli-user-admin.js';
-import { parseName, parseUserRole, parseUsername } from './cli-values.js';
-import { createCommandGroup, type Subcommand, type SubcommandContext } from './command-group.js';
+import { parseUserRole, parseUsername } from './cli-values.js';
+import { createCommandGroup, type Subcommand } from './command-group.js';
 import { requireUser } from './require-record.js';
-import { confirmAction, isInteractive, promptHidden } from './prompt.js';
+import { confirmAction } from './prompt.js';
 import { formatFields, formatViews } from './table.js';
+import { passwordHelp, passwordOption, profileHelp, profileOptions, readDisabled, readNewPassword, readProfile, shownOnce } from './user-options.js';
 import { disableCommand, enableCommand, twoFactorCommand } from './user-switches.js';
 
 /** What is shown of an account: never its password hash. */
@@ -41,59 +41,6 @@ const columns: [string, string][] = [
   ['Created At', 'created_at'],
   ['Updated At', 'updated_at'],
 ];
-
-/**
- * From --password, else asked twice on a terminal; never from a pipe (it would end up in shell
- * history instead). Undefined with --generate-password: the actions generate one, printed once.
- */
-async function readNewPassword(ctx: SubcommandContext): Promise<string | undefined> {
-  let password = ctx.string('password');
-  if (ctx.flag('generate-password') === true) {
-    if (password !== undefined) throw new UsageError('give --password or --generate-password, not both');
-    return undefined;
-  }
-  if (password === undefined) {
-    if (!isInteractive(ctx.io)) throw new UsageError('--password is required when stdin is not a terminal (or --generate-password)');
-    password = await promptHidden(ctx.io, 'Password: ');
-    checkPassword(password);
-    if ((await promptHidden(ctx.io, 'Repeat password: ')) !== password) throw new UsageError('passwords do not match');
-  }
-  checkPassword(password);
-  return password;
-}
-
-const shownOnce = (generated: string | undefined) => (generated === undefined ? '' : 'The password is shown only this once.\n');
-
-/** --disable / --enable: true, false, or undefined when neither. */
-function readDisabled(ctx: SubcommandContext): boolean | undefined {
-  const disable = ctx.flag('disable');
-  const enable = ctx.flag('enable');
-  if (disable !== undefined && enable !== undefined) throw new UsageError('give --disable or --enable, not both');
-  if (disable !== undefined) return disable;
-  return enable === undefined ? undefined : !enable;
-}
-
-function checkPassword(password: string): void {
-  if (password.length < minPasswordLength) {
-    throw new UsageError(`password must be at least ${minPasswordLength} characters`);
-  }
-}
-
-const passwordOption = { password: { type: 'string' }, 'generate-password': { type: 'boolean', short: 'g' } } as const;
-const passwordHelp = `  --password P          at least ${minPasswordLength} characters; asked for twice on a terminal when absent
-  -g, --generate-password
-                        generate a password (20 characters) and print it once`;
-/** Claims for OpenID Connect clients (`profile`, `email` scopes). */
-const profileOptions = { name: { type: 'string' }, email: { type: 'string' } } as const;
-const profileHelp = `  --name NAME           display name, given to OpenID Connect apps with the profile scope
-  --email ADDRESS       e-mail address, given to OpenID Connect apps with the email scope`;
-
-function readProfile(ctx: SubcommandContext): { name?: string; email?: string } {
-  const name = ctx.string('name');
-  const email = ctx.string('email')?.trim();
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError('invalid e-mail address');
-  return { ...(name !== undefined && { name: parseName(name) }), ...(email !== undefined && { email }) };
-}
 
 const add: Subcommand = {
   name: 'add',
