@@ -117,15 +117,15 @@ export function createUserAdminActions(deps: UserAdminActionsDeps): UserAdminAct
 
   /** Sessions and refresh tokens: everything a sign-in produced (app passwords are kept). */
   async function endSignIns(username: string): Promise<number> {
-    const ended = (await store.listTokens()).filter((t) => t.username === username && (t.kind === 'session' || t.kind === 'refresh_token'));
+    const ended = (await store.listTokensOfUser(username)).filter((t) => t.kind === 'session' || t.kind === 'refresh_token');
     for (const token of ended) await store.removeToken(token.id);
     return ended.length;
   }
 
   async function listAppPasswords(username: string): Promise<TokenRecord[]> {
     const at = now();
-    return (await store.listTokens())
-      .filter((t) => t.kind === 'app_password' && t.username === username && (t.expiresAt === null || t.expiresAt > at))
+    return (await store.listTokensOfUser(username))
+      .filter((t) => t.kind === 'app_password' && (t.expiresAt === null || t.expiresAt > at))
       .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
   }
 
@@ -134,13 +134,8 @@ export function createUserAdminActions(deps: UserAdminActionsDeps): UserAdminAct
     listAppPasswords,
 
     async listUsers() {
-      const [users, tokens] = await Promise.all([store.listUsers(), store.listTokens()]);
-      const at = now();
-      const counts = new Map<string, number>();
-      for (const t of tokens) {
-        if (t.kind !== 'app_password' || t.username === null || (t.expiresAt !== null && t.expiresAt <= at)) continue;
-        counts.set(t.username, (counts.get(t.username) ?? 0) + 1);
-      }
+      const users = await store.listUsers();
+      const counts = new Map(await Promise.all(users.map(async (user) => [user.username, (await listAppPasswords(user.username)).length] as const)));
       return [...users]
         .sort((a, b) => a.username.localeCompare(b.username))
         .map((user) => ({

@@ -4,21 +4,21 @@
  * resets their password, turns WebDAV off, disables them (their app password is then refused
  * through the gateway) and enables them again, turns their two-factor off, revokes one of their app
  * passwords and removes them after ticking the confirmation; a non-admin sees no Users section.
- * Screenshots at 375 and 1280 px are saved in the test's directory.
+ * Every state shown passes the accessibility checks of test/helpers/accessibility.ts; screenshots
+ * at 375 and 1280 px go to artifacts/screenshots (account-admin-*).
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import t from 'tap';
+import { accessibilityProblems } from '../helpers/accessibility.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
+import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { basic, startTestGateway } from '../helpers/test-gateway.js';
 
-const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
+const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1, activatedAt: 1, lastStep: 0 };
 
 t.test('an admin manages users on /account; a non-admin sees no Users section', async (t) => {
-  const dir = t.testdir();
   const upstream = await startEchoUpstream(t);
-  const gw = await startTestGateway(t, { upstream: upstream.url, dir });
+  const gw = await startTestGateway(t, { upstream: upstream.url });
   await gw.addUser('root', 'root-password', { role: 'admin' });
   await gw.addUser('alice', 'alice-password');
   const context = await launchBrowser(t, { viewport: { width: 1280, height: 900 } });
@@ -42,12 +42,11 @@ t.test('an admin manages users on /account; a non-admin sees no Users section', 
   t.match(password, /^[a-zA-Z2-9]{20}$/, 'the generated password is shown');
   t.equal(await photos(basic('bob', password)), 200, 'it signs bob in');
   t.match(await rowOf('bob').textContent(), /Roleuser\s*WebDAVon\s*Two-factoroff\s*Statusactive/);
-  await page.screenshot({ path: join(dir, 'account-admin-1280.png'), fullPage: true });
+  t.same(await accessibilityProblems(page), [], 'accessible: the list and the shown password');
   await page.setViewportSize({ width: 375, height: 800 });
   t.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), 'no horizontal scrolling of the page at 375 px');
-  await page.screenshot({ path: join(dir, 'account-admin-375.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
-  t.ok((await stat(join(dir, 'account-admin-375.png'))).size > 0 && (await stat(join(dir, 'account-admin-1280.png'))).size > 0, 'screenshots saved');
+  t.ok((await saveScreenshotsAtBothWidths(page, 'account-admin-users')).every((size) => size > 0), 'screenshots saved');
 
   // Reset: a new password, the old one refused.
   await page.getByRole('button', { name: 'Reset password for bob' }).click();
@@ -86,6 +85,8 @@ t.test('an admin manages users on /account; a non-admin sees no Users section', 
   // See and revoke his app passwords.
   await page.getByRole('button', { name: 'App passwords (1) for bob' }).click();
   await page.getByRole('heading', { name: 'App passwords of bob' }).waitFor();
+  t.same(await accessibilityProblems(page), [], "accessible: a user's app passwords");
+  await saveScreenshotsAtBothWidths(page, 'account-admin-app-passwords');
   await page.getByRole('button', { name: 'Revoke test of bob' }).click();
   await page.getByText('bob has no app passwords.').waitFor();
   t.equal(await photos(basic('bob', app.secret)), 401, 'revoked: 401');
@@ -93,6 +94,8 @@ t.test('an admin manages users on /account; a non-admin sees no Users section', 
   // Remove, after the confirmation.
   await page.getByRole('button', { name: 'Remove for bob' }).click();
   await page.getByRole('heading', { name: 'Remove bob?' }).waitFor();
+  t.same(await accessibilityProblems(page), [], 'accessible: the confirmation');
+  await saveScreenshotsAtBothWidths(page, 'account-admin-remove');
   await page.getByRole('checkbox', { name: 'Yes, remove bob' }).check();
   await page.getByRole('button', { name: 'Remove bob', exact: true }).click();
   await page.getByText('bob was removed.').waitFor();
@@ -107,5 +110,5 @@ t.test('an admin manages users on /account; a non-admin sees no Users section', 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Signed in as').waitFor();
   t.equal(await page.getByRole('heading', { name: 'Users' }).count(), 0, 'alice sees no Users section');
-  await page.screenshot({ path: join(dir, 'account-user-1280.png'), fullPage: true });
+  await saveScreenshotsAtBothWidths(page, 'account-admin-non-admin');
 });

@@ -17,7 +17,7 @@ import { within } from '../helpers/within.js';
 t.setTimeout(600_000);
 
 type Json = Record<string, unknown>;
-const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
+const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1, activatedAt: 1, lastStep: 0 };
 
 async function setUp(t: Test) {
   const upstream = await startEchoUpstream(t);

@@ -16,7 +16,7 @@ import { signInToAccount, userFacts } from '../helpers/account-admin.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
 import { basic, startSession, startTestGateway } from '../helpers/test-gateway.js';
 
-const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCode: null, recoveryCodeDigest: 'a'.repeat(64), verifiedAt: 1, activatedAt: 1, lastStep: 0 };
+const twoFactorOn = { sealedSecret: 'v1.a.b.c', sealedRecoveryCodes: null, recoveryCodeDigests: ['a'.repeat(64)], verifiedAt: 1, activatedAt: 1, lastStep: 0 };
 
 async function setUp(t: Test) {
   const upstream = await startEchoUpstream(t);

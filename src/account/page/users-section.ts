@@ -9,6 +9,7 @@
 import { html, type SafeHtml } from '../../oauth/pages/html.js';
 import type { TokenRecord } from '../../store/records.js';
 import type { UserSummary } from '../user-admin-actions.js';
+import { copyButton } from './copy-button.js';
 import { formatDate } from './format.js';
 
 export const userAdminPaths = {
@@ -86,6 +87,7 @@ function notice(csrfToken: string, shown: UserAdminNotice) {
 <h3 id="user-password-title">${shown.added ? `User ${shown.username} added` : `New password for ${shown.username}`}</h3>
 <p>Give it to them now: it is shown only once.</p>
 <p><code id="user-password">${shown.password}</code></p>
+${copyButton('user-password', 'Copy password')}
 </section>`;
     case 'confirm-remove':
       return html`<section role="alert" aria-labelledby="confirm-remove-title">
