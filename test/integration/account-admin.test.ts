@@ -11,6 +11,8 @@
  */
 import t, { type Test } from 'tap';
 import type { AuditEvent } from '../../src/audit/audit.js';
+import { systemClock } from '../../src/clock.js';
+import { issueCredential } from '../../src/credentials/issue-credential.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { signInToAccount, userFacts } from '../helpers/account-admin.js';
 import { getFormPage, postForm } from '../helpers/oauth-forms.js';
@@ -144,6 +146,27 @@ t.test('disabling: not themself; forward-auth refuses a disabled user too', asyn
   t.equal(self.status, 400);
   t.match(self.html, /role="alert">You cannot disable your own account/);
   t.notOk((await gw.store.findUser('root'))?.disabled);
+});
+
+t.test("a disabled user's refresh token is refused at the token endpoint; enabled, it works", async (t) => {
+  const { gw, admin } = await setUp(t);
+  const { clientId, secret } = await gw.addClient({ scope: 'photos' });
+  const refreshToken = async () =>
+    (await issueCredential(gw.store, systemClock, { kind: 'refresh_token', name: 'app', username: 'alice', clientId, scope: 'photos', grantType: 'authorization_code', ttlSeconds: 3600, familyId: 'f1' })).secret;
+  const redeem = async (token: string) =>
+    fetch(`${gw.url}/api/v1/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(clientId, secret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString(),
+    });
+  const kept = await refreshToken();
+  await admin.post('/account/users/disabled', { username: 'alice', disabled: 'on' });
+  const refused = await redeem(await refreshToken());
+  t.equal(refused.status, 400);
+  t.match(await refused.json(), { error: 'invalid_grant' }, 'disabled: invalid_grant, as for an unknown refresh token');
+  t.equal((await redeem(kept)).status, 400, 'the one issued before was ended by the disable');
+  await admin.post('/account/users/disabled', { username: 'alice', disabled: 'off' });
+  t.equal((await redeem(await refreshToken())).status, 200, 'enabled: a new one works');
 });
 
 t.test('two-factor off for someone who lost their phone', async (t) => {
