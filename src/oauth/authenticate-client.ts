@@ -11,6 +11,7 @@ import { InvalidClient, InvalidRequest } from '../errors.js';
 import type { FormParams } from '../http/read-form-body.js';
 import type { ClientRecord } from '../store/records.js';
 import { findFresh } from '../store/find-fresh.js';
+import { findActiveUser } from '../store/find-active-user.js';
 import type { Store } from '../store/store.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -66,10 +67,12 @@ export function readClientCredentials(req: IncomingMessage, params: FormParams):
 export async function authenticateClient(credentials: ClientCredentials, store: Store): Promise<ClientRecord> {
   const client = await findFresh(store, () => store.findClient(credentials.clientId));
   const matches = digestsEqual(digestSecret(credentials.secret), client?.secretDigest ?? NO_SECRET);
-  if (client === undefined || !matches || !client.enabled) {
+  // A client owned by a disabled (or removed) user acts for nobody: refused like a wrong secret.
+  const ownerActive = client?.username == null || (await findActiveUser(store, client.username)) !== undefined;
+  if (client === undefined || !matches || !client.enabled || !ownerActive) {
     throw new InvalidClient({
       description: 'Client authentication failed.',
-      detail: client === undefined ? 'unknown client' : !matches ? 'wrong secret' : 'client disabled',
+      detail: client === undefined ? 'unknown client' : !matches ? 'wrong secret' : !client.enabled ? 'client disabled' : 'owner disabled',
       // RFC 6749 §5.2: a client that authenticated with the Authorization header gets a challenge.
       headers: credentials.method === 'client_secret_basic' ? basicChallenge : {},
     });

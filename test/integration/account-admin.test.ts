@@ -169,6 +169,25 @@ t.test("a disabled user's refresh token is refused at the token endpoint; enable
   t.equal((await redeem(await refreshToken())).status, 200, 'enabled: a new one works');
 });
 
+t.test('a client owned by a disabled user is refused like a wrong secret; enabled, it works', async (t) => {
+  const { gw, admin } = await setUp(t);
+  const { clientId, secret } = await gw.addClient({ scope: 'photos', username: 'alice' });
+  const token = () =>
+    fetch(`${gw.url}/api/v1/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(clientId, secret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+  t.equal((await token()).status, 200, 'enabled owner: a token');
+  await admin.post('/account/users/disabled', { username: 'alice', disabled: 'on' });
+  const refused = await token();
+  t.equal(refused.status, 401);
+  t.match(await refused.json(), { error: 'invalid_client', error_description: 'Client authentication failed.' }, 'the answer a wrong secret gets');
+  t.match(refused.headers.get('www-authenticate'), /^Basic /, 'with the Basic challenge (RFC 6749 §5.2)');
+  await admin.post('/account/users/disabled', { username: 'alice', disabled: 'off' });
+  t.equal((await token()).status, 200, 'enabled again: a token');
+});
+
 t.test('two-factor off for someone who lost their phone', async (t) => {
   const { gw, admin, events } = await setUp(t);
   await gw.store.updateUser('alice', { twoFactor: twoFactorOn }, 1);
