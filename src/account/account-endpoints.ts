@@ -73,7 +73,7 @@ export function createAccountEndpoints(deps: AccountEndpointsDeps): Endpoint[] {
             try {
               const principal = await deps.signIn(clientAddress(req, deps.trustedProxies), username, form.get('password') ?? '', form.get('code'));
               if (principal !== undefined && principal.kind === 'user_password' && principal.username !== null) {
-                await deps.sessions.start(res, principal.username, principal.amr);
+                await deps.sessions.start(req, res, principal.username, principal.amr);
                 forms.seeAccount(res);
                 return;
               }

@@ -168,7 +168,7 @@ export function authorizeEndpoint(deps: AuthorizeDeps): { get: EndpointHandler; 
         // flows from the session or the code into every ID token of this sign-in.
         const amr = principal.amr;
         const signIn: SignInFields = principal.kind === 'user_password'
-          ? signInOf(await deps.sessions.start(res, user, amr))
+          ? signInOf(await deps.sessions.start(req, res, user, amr))
           : { authTime: nowSeconds(deps.clock), amr: [...amr] };
         if (principal.kind === 'user_password') await deps.consent.remember(user, request.client.clientId, request.scope);
         await issueCode(res, request, user, signIn);

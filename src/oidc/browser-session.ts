@@ -43,7 +43,8 @@ export interface BrowserSession {
 
 export interface BrowserSessions {
   find(req: IncomingMessage): Promise<BrowserSession | undefined>;
-  start(res: ServerResponse, username: string, amr: readonly string[]): Promise<BrowserSession>;
+  /** A new session for this browser; the one its cookie named before (a sign-in again, or as someone else) is removed. */
+  start(req: IncomingMessage, res: ServerResponse, username: string, amr: readonly string[]): Promise<BrowserSession>;
   /** Removes the session the request's cookie names, and the cookie. */
   end(req: IncomingMessage, res: ServerResponse): Promise<BrowserSession | undefined>;
 }
@@ -78,7 +79,12 @@ export function createBrowserSessions(deps: BrowserSessionOptions): BrowserSessi
 
   return {
     find,
-    async start(res, username, amr) {
+    async start(req, res, username, amr) {
+      const previous = readCookie(req, name);
+      if (previous !== undefined && TOKEN.test(previous)) {
+        const old = await deps.store.findTokenByDigest(digestSecret(previous));
+        if (old?.kind === 'session' && old.grantType === 'browser') await deps.store.removeToken(old.id);
+      }
       const now = nowSeconds(deps.clock);
       const { secret, record } = await issueCredential(deps.store, deps.clock, {
         kind: 'session', name: 'browser sign-in', username, clientId: null, scope: '', grantType: 'browser',

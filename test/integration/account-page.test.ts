@@ -138,3 +138,21 @@ t.test('refusals are pages, not JSON: a bad form, too many failed sign-ins (429 
   if (last) await isPage(last, 429, /role="alert">Too many failed attempts: try again in \d+ (seconds?|minutes)\./, 'too many failed sign-ins');
   t.same((await gw.store.listTokens()).filter((token) => token.kind === 'app_password'), [], 'nothing was created');
 });
+
+t.test('signing in again in the same browser replaces its session, it does not add one', async (t) => {
+  const upstream = await startEchoUpstream(t);
+  const gw = await startTestGateway(t, { upstream: upstream.url });
+  await gw.addUser('alice', 'correct horse');
+  await gw.addUser('bob', 'battery staple');
+  const browserSessions = async () => (await gw.store.listTokens()).filter((token) => token.kind === 'session' && token.grantType === 'browser').map((token) => token.username);
+  const form = await getFormPage(`${gw.url}/account`);
+  const first = await postForm(`${gw.url}/account/sign-in`, form, { username: 'alice', password: 'correct horse' });
+  const cookie = `${form.cookie}; ${(first.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '').split(';')[0]}`;
+  t.same(await browserSessions(), ['alice']);
+  const again = await postForm(`${gw.url}/account/sign-in`, { ...form, cookie }, { username: 'alice', password: 'correct horse' });
+  t.equal(again.status, 303);
+  t.same(await browserSessions(), ['alice'], 'still one session for this browser');
+  const replacedCookie = `${form.cookie}; ${(again.headers.getSetCookie().find((c) => c.startsWith('photogate-account=')) ?? '').split(';')[0]}`;
+  await postForm(`${gw.url}/account/sign-in`, { ...form, cookie: replacedCookie }, { username: 'bob', password: 'battery staple' });
+  t.same(await browserSessions(), ['bob'], 'signing in as someone else replaces it too');
+});

@@ -203,10 +203,12 @@ t.test('prompt, max_age and remembered consent', async (t) => {
 
   const login = await authorize(s, { cookie: signedIn.cookie, extra: { prompt: 'login' } });
   t.ok(login.pageShown, 'prompt=login asks for the password again');
+  const replaced = await authorize(s, { cookie: signedIn.cookie, extra: { prompt: 'none' } });
+  t.equal(replaced.callback.searchParams.get('error'), 'login_required', 'the sign-in replaced the browser\'s session: the old cookie is over');
   s.clock.advance(20_000);
-  const fresh = await authorize(s, { cookie: signedIn.cookie, extra: { max_age: '3600' } });
+  const fresh = await authorize(s, { cookie: login.cookie, extra: { max_age: '3600' } });
   t.notOk(fresh.pageShown, 'a session younger than max_age is used');
-  const old = await authorize(s, { cookie: signedIn.cookie, extra: { max_age: '10' } });
+  const old = await authorize(s, { cookie: login.cookie, extra: { max_age: '10' } });
   t.ok(old.pageShown, 'a session older than max_age is not');
   const reauth = (await redeem(s, old, { maxAge: 10 })).claims();
   t.equal(reauth?.auth_time, Math.floor(s.clock.nowMs() / 1000), 'auth_time is the new sign-in (openid-client checked max_age)');
