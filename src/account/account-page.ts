@@ -1,6 +1,7 @@
 /**
  * The /account page (PRODUCT.md "account page"): without a session, the sign-in form; signed in,
- * the person's own access, one section each (page/), and a sign-out button. Every form carries
+ * a sign-out button and links to the sections below, then the person's own access, one section
+ * each (page/). Every form carries
  * the CSRF token (oauth/csrf.ts); no script is needed, so it works without JavaScript; every value
  * is escaped by `html`.
  */
@@ -41,18 +42,26 @@ export function renderAccountPage(options: AccountPageOptions): string {
   if (data === undefined) {
     return renderPage({ title: 'Sign in', body: signInSection({ csrfToken, error: options.error, triedUsername: options.triedUsername }) });
   }
+  const sections = [
+    ['app-passwords-heading', 'App passwords'],
+    ...(data.access !== undefined ? [['devices-heading', 'Browsers and apps']] : []),
+    ['password-heading', 'Password'],
+    ...(data.twoFactor !== undefined ? [['two-factor-heading', 'Two-factor']] : []),
+    ...(data.users !== undefined ? [['users-title', 'Users']] : []),
+  ].map(([id, label]) => html`<li><a href="#${id ?? ''}">${label}</a></li>`);
   const body = html`<h1>Your account</h1>
-<p>Signed in as <strong>${data.user.username}</strong>.</p>
+<div class="signed-in"><p>Signed in as <strong>${data.user.username}</strong>.</p>
+<form method="post" action="/account/sign-out">
+<input type="hidden" name="csrf_token" value="${csrfToken}">
+<button type="submit">Sign out</button>
+</form></div>
+<nav aria-label="Sections of this page"><ul class="section-links">${sections}</ul></nav>
 ${options.error !== undefined && html`<p role="alert">${options.error}</p>`}
 ${options.created !== undefined && createdNotice(options.created)}
 ${appPasswordsSection({ csrfToken, appPasswords: data.appPasswords, resources: data.resources })}
 ${data.access !== undefined && devicesSection({ csrfToken, access: data.access })}
 ${passwordSection({ csrfToken, username: data.user.username, minLength: minPasswordLength, changed: options.passwordChanged })}
 ${data.twoFactor !== undefined && twoFactorSection({ csrfToken, state: data.twoFactor, shown: options.twoFactorShown })}
-${data.users !== undefined && usersSection({ csrfToken, users: data.users, self: data.user.username, notice: options.userAdmin })}
-<form method="post" action="/account/sign-out">
-<input type="hidden" name="csrf_token" value="${csrfToken}">
-<div class="buttons"><button type="submit">Sign out</button></div>
-</form>`;
+${data.users !== undefined && usersSection({ csrfToken, users: data.users, self: data.user.username, notice: options.userAdmin })}`;
   return renderPage({ title: 'Your account', body, layout: 'wide', script: { src: accountScriptPath, nonce: options.scriptNonce } });
 }

@@ -38,6 +38,8 @@ t.test('an admin manages users on /account; a non-admin sees no Users section', 
   await page.getByRole('checkbox', { name: 'May use WebDAV' }).check();
   await page.getByRole('button', { name: 'Add user' }).click();
   await page.getByRole('heading', { name: 'User bob added' }).waitFor();
+  t.match(page.url(), /\/account\/users\/add#users-title$/, 'the answer opens at the Users section, where the new password is');
+  t.ok(await page.evaluate('window.scrollY > 0'), 'scrolled there');
   const password = (await page.locator('#user-password').textContent()) ?? '';
   t.match(password, /^[a-zA-Z2-9]{20}$/, 'the generated password is shown');
   t.equal(await photos(basic('bob', password)), 200, 'it signs bob in');

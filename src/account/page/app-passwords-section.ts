@@ -36,7 +36,7 @@ ${copyButton('new-password', 'Copy password')}
 
 function createForm(csrfToken: string, resources: readonly string[]) {
   const boxes = resources.map((resource) => html`<label><input type="checkbox" name="resource_${resource}"> ${resource}</label>`);
-  return html`<h2>Create an app password</h2>
+  return html`<h3>Create an app password</h3>
 <form method="post" action="/account/app-passwords">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <label for="name">Name</label>
@@ -50,8 +50,8 @@ function createForm(csrfToken: string, resources: readonly string[]) {
 }
 
 export function appPasswordsSection(options: { csrfToken: string; appPasswords: readonly TokenRecord[]; resources: readonly string[] }): SafeHtml {
-  return html`<h2>App passwords</h2>
-<form id="revoke" method="post" action="/account/app-passwords/revoke"><input type="hidden" name="csrf_token" value="${options.csrfToken}"></form>
+  return html`<h2 id="app-passwords-heading">App passwords</h2>
+<form id="revoke" method="post" action="/account/app-passwords/revoke#app-passwords-heading"><input type="hidden" name="csrf_token" value="${options.csrfToken}"></form>
 ${appPasswordList(options.appPasswords)}
 ${createForm(options.csrfToken, options.resources)}`;
 }

@@ -48,7 +48,7 @@ function list<T>(entries: readonly T[], item: (entry: T) => SafeHtml, empty: str
 
 export function devicesSection(options: { csrfToken: string; access: AccessList }): SafeHtml {
   const { csrfToken, access } = options;
-  const form = (id: string, action: string) => html`<form id="${id}" method="post" action="${action}"><input type="hidden" name="csrf_token" value="${csrfToken}"></form>`;
+  const form = (id: string, action: string) => html`<form id="${id}" method="post" action="${action}#devices-heading"><input type="hidden" name="csrf_token" value="${csrfToken}"></form>`;
   return html`<section aria-labelledby="devices-heading">
 <h2 id="devices-heading">Signed-in browsers and connected apps</h2>
 ${form('revoke-browser', devicePaths.browsers)}${form('revoke-app', devicePaths.apps)}${form('revoke-device', devicePaths.devices)}

@@ -16,7 +16,7 @@ export function passwordSection(options: { csrfToken: string; username: string; 
   return html`<section aria-labelledby="password-heading">
 <h2 id="password-heading">Password</h2>
 ${options.changed !== undefined && passwordChangedNotice(options.changed)}
-<form method="post" action="/account/password">
+<form method="post" action="/account/password#password-heading">
 <input type="hidden" name="csrf_token" value="${options.csrfToken}">
 <input type="text" name="username" value="${options.username}" autocomplete="username" hidden>
 <label for="password-current">Current password</label>

@@ -60,7 +60,7 @@ ${enableForm(csrfToken)}`;
 }
 
 function enableForm(csrfToken: string): SafeHtml {
-  return html`<form method="post" action="${twoFactorPaths.enable}">
+  return html`<form method="post" action="${twoFactorPaths.enable}#two-factor-heading">
 ${hidden(csrfToken)}
 ${codeField('enable-code', 'Code from your authenticator app')}
 <div class="buttons"><button type="submit">Turn on two-factor sign-in</button></div>
@@ -68,7 +68,7 @@ ${codeField('enable-code', 'Code from your authenticator app')}
 }
 
 function setUpForm(csrfToken: string, button: string): SafeHtml {
-  return html`<form method="post" action="${twoFactorPaths.setUp}">
+  return html`<form method="post" action="${twoFactorPaths.setUp}#two-factor-heading">
 ${hidden(csrfToken)}
 ${passwordField('set-up-password')}
 <div class="buttons"><button type="submit">${button}</button></div>
@@ -79,14 +79,14 @@ function onForms(csrfToken: string, left: number): SafeHtml {
   return html`<p>Two-factor sign-in is <strong>on</strong>. <span id="recovery-codes-left">${left === 1 ? '1 recovery code' : `${left} recovery codes`} left</span>.</p>
 <h3>New recovery codes</h3>
 <p>Replaces every recovery code you have now.</p>
-<form method="post" action="${twoFactorPaths.recoveryCodes}">
+<form method="post" action="${twoFactorPaths.recoveryCodes}#two-factor-heading">
 ${hidden(csrfToken)}
 ${passwordField('recovery-password')}
 ${codeField('recovery-code', 'Code from your authenticator app, or a recovery code')}
 <div class="buttons"><button type="submit">Replace recovery codes</button></div>
 </form>
 <h3>Turn off</h3>
-<form method="post" action="${twoFactorPaths.disable}">
+<form method="post" action="${twoFactorPaths.disable}#two-factor-heading">
 ${hidden(csrfToken)}
 ${passwordField('disable-password')}
 ${codeField('disable-code', 'Code from your authenticator app, or a recovery code')}

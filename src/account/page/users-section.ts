@@ -38,7 +38,7 @@ function hiddenUser(csrfToken: string, username: string) {
 
 function rowActions(csrfToken: string, user: UserSummary, self: string) {
   const form = (path: string, label: string, extra: SafeHtml | false = false) =>
-    html`<form method="post" action="${path}">${hiddenUser(csrfToken, user.username)}${extra}<button type="submit" aria-label="${label} for ${user.username}">${label}</button></form>`;
+    html`<form method="post" action="${path}#users-title">${hiddenUser(csrfToken, user.username)}${extra}<button type="submit" aria-label="${label} for ${user.username}">${label}</button></form>`;
   const own = user.username === self;
   return html`<div class="row-actions">
 ${form(userAdminPaths.appPasswords, `App passwords (${user.appPasswords})`)}
@@ -72,7 +72,7 @@ ${rowActions(csrfToken, user, self)}
 function appPasswordList(csrfToken: string, username: string, tokens: readonly TokenRecord[]) {
   if (tokens.length === 0) return html`<p>${username} has no app passwords.</p>`;
   const rows = tokens.map(
-    (token) => html`<tr><td>${token.name}</td><td>${token.scope}</td><td>${formatDate(token.createdAt)}</td><td>${formatDate(token.expiresAt)}</td><td><form method="post" action="${userAdminPaths.revokeAppPassword}">${hiddenUser(csrfToken, username)}<input type="hidden" name="id" value="${token.id}"><button type="submit" aria-label="Revoke ${token.name} of ${username}">Revoke</button></form></td></tr>`,
+    (token) => html`<tr><td>${token.name}</td><td>${token.scope}</td><td>${formatDate(token.createdAt)}</td><td>${formatDate(token.expiresAt)}</td><td><form method="post" action="${userAdminPaths.revokeAppPassword}#users-title">${hiddenUser(csrfToken, username)}<input type="hidden" name="id" value="${token.id}"><button type="submit" aria-label="Revoke ${token.name} of ${username}">Revoke</button></form></td></tr>`,
   );
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
@@ -93,7 +93,7 @@ ${copyButton('user-password', 'Copy password')}
       return html`<section role="alert" aria-labelledby="confirm-remove-title">
 <h3 id="confirm-remove-title">Remove ${shown.username}?</h3>
 <p>This deletes the account with its ${shown.appPasswords} app passwords, its tokens, sessions and OAuth clients. It cannot be undone.</p>
-<form method="post" action="${userAdminPaths.remove}">${hiddenUser(csrfToken, shown.username)}
+<form method="post" action="${userAdminPaths.remove}#users-title">${hiddenUser(csrfToken, shown.username)}
 <label><input type="checkbox" name="confirm" value="yes" required> Yes, remove ${shown.username}</label>
 <div class="buttons"><button type="submit">Remove ${shown.username}</button></div>
 </form>
@@ -110,7 +110,7 @@ ${appPasswordList(csrfToken, shown.username, shown.tokens)}
 
 function addForm(csrfToken: string) {
   return html`<h3>Add a user</h3>
-<form method="post" action="${userAdminPaths.add}">
+<form method="post" action="${userAdminPaths.add}#users-title">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
 <label for="new-username">Username</label>
 <input id="new-username" name="username" type="text" maxlength="64" autocapitalize="none" autocomplete="off" spellcheck="false" required>

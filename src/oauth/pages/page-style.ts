@@ -18,7 +18,14 @@ body { margin: 0; background: var(--bg); color: var(--fg);
   font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 28rem; margin: 0 auto; padding: 1.5rem 1rem; }
 main.wide { max-width: 52rem; }
-h2 { font-size: 1.15rem; margin: 1.75rem 0 .75rem; }
+h2 { font-size: 1.15rem; margin: 2rem 0 .75rem; padding-top: 1rem; border-top: 1px solid var(--line); }
+h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
+.signed-in { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1rem; }
+.signed-in p { margin: 0; }
+.signed-in button { flex: none; min-height: 2.25rem; padding: .3rem .9rem; }
+.section-links { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; margin: 1rem 0 0; }
+a { color: var(--accent); }
+a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .75rem; padding: 1.25rem; }
 h1 { font-size: 1.4rem; line-height: 1.25; margin: 0 0 1rem; }
 p, ul { margin: 0 0 1rem; }
