@@ -13,11 +13,11 @@ const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 
 export const screenshotDir = process.env.PHOTOGATE_SCREENSHOTS ?? join(repositoryRoot, 'artifacts', 'screenshots');
 
-/** Saves a full-page PNG as `<name>.png` and answers its size in bytes (0 would mean nothing was drawn). */
-export async function saveScreenshot(page: Page, name: string): Promise<number> {
+/** Saves a PNG of the whole page (or only the viewport) as `<name>.png` and answers its size in bytes (0 would mean nothing was drawn). */
+export async function saveScreenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<number> {
   await mkdir(screenshotDir, { recursive: true });
   const path = join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: options.fullPage ?? true });
   return (await stat(path)).size;
 }
 

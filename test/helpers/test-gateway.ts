@@ -40,7 +40,7 @@ export interface TestGateway extends RunningServer {
   storePath: string;
   config: Config;
   addUser(username: string, password: string, options?: { role?: UserRole; webdav?: boolean }): Promise<void>;
-  addAppPassword(username: string, scope: string, options?: { ttlSeconds?: number | null }): Promise<{ secret: string; record: TokenRecord }>;
+  addAppPassword(username: string, scope: string, options?: { ttlSeconds?: number | null; name?: string }): Promise<{ secret: string; record: TokenRecord }>;
   addAccessToken(scope: string, options?: { username?: string | null; ttlSeconds?: number | null }): Promise<{ secret: string; record: TokenRecord }>;
   addClient(options?: Partial<ClientRecord>): Promise<{ clientId: string; secret: string; record: ClientRecord }>;
 }
@@ -82,7 +82,7 @@ export async function startTestGateway(
       await store.addUser({ username, role, webdav: o.webdav ?? role === 'admin', passwordHash: await testHasher.hash(password), createdAt: now, updatedAt: now });
     },
     addAppPassword(username, scope, o = {}) {
-      const credential = { kind: 'app_password', name: 'test', username, clientId: null, scope, grantType: 'cli', ttlSeconds: o.ttlSeconds ?? null } as const;
+      const credential = { kind: 'app_password', name: o.name ?? 'test', username, clientId: null, scope, grantType: 'cli', ttlSeconds: o.ttlSeconds ?? null } as const;
       return issueCredential(store, clock, credential);
     },
     addAccessToken(scope, o = {}) {

@@ -8,6 +8,7 @@
 import t from 'tap';
 import { accessibilityProblems, focused } from '../helpers/accessibility.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { saveScreenshot } from '../helpers/screenshots.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 
@@ -16,8 +17,8 @@ t.test('keyboard only: sign in, in reading order, with a visible focus; the page
   const gw = await startTestGateway(t, { upstream: upstream.url });
   await gw.addUser('alice', 'correct horse', { role: 'admin' });
   await gw.addUser('bob', 'battery staple');
-  await gw.addAppPassword('alice', 'photos');
-  await gw.addAppPassword('alice', 'webdav');
+  await gw.addAppPassword('alice', 'photos albums', { name: 'Phone (photo backup)' });
+  await gw.addAppPassword('alice', 'webdav', { name: 'Laptop (rclone sync)', ttlSeconds: 365 * 86_400 });
   const context = await launchBrowser(t, { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${gw.url}/account`);
@@ -43,6 +44,9 @@ t.test('keyboard only: sign in, in reading order, with a visible focus; the page
   await page.getByLabel('Password', { exact: true }).fill('correct horse');
   await page.keyboard.press('Enter');
   await page.getByText('Signed in as').waitFor();
+  // The README's picture of the page (docs/images/account-page.png is a copy of this artefact).
+  await page.setViewportSize({ width: 900, height: 1000 });
+  t.ok((await saveScreenshot(page, 'account-readme-900', { fullPage: false })) > 0, 'the README picture is kept');
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 900 });
     t.same(await accessibilityProblems(page), [], `the signed-in page passes at ${width} px`);
