@@ -4,7 +4,8 @@
  * client's tokens; 100,000 tokens, 10,000 with --quick), plus the bench user's own 10 app
  * passwords, so the page's per-user listing is measured where it would hurt. wrk drives:
  *
- * - `GET /account` signed in (the page with every section, the session cookie and CSRF cookie),
+ * - `GET /account` signed in as a user (every section of their own, 10 app passwords) and as an
+ *   admin (also the Users section: every user, their app passwords counted),
  * - `GET /account` without a session (the sign-in form),
  * - `GET /account/account.js` (the page's script),
  * - a proxied request with a cached Bearer token and the direct upstream, for scale.
@@ -15,6 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { createPasswordHasher } from '../src/credentials/password-hash.js';
 import { DurableJsonFile } from '../src/store/durable-json-file.js';
 import type { Section, SectionResult } from './bench-section.js';
 import { startChild, stopChild, type StartedChild } from './child-processes.js';
@@ -47,7 +50,18 @@ export const accountPage: Section = async ({ quick, log }): Promise<SectionResul
   const children: StartedChild[] = [];
   try {
     const storePath = join(workDir, 'photogate-store.json');
-    await new DurableJsonFile(storePath).write(storeData(plan.tokens, Math.floor(Date.now() / 1000)));
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const data = storeData(plan.tokens, nowSeconds);
+    // A person without the admin role, with 10 app passwords: the page most people load.
+    const reader = { username: 'reader', password: 'photogate-bench-reader' };
+    data.users.push({ username: reader.username, role: 'user', webdav: true, passwordHash: await createPasswordHasher().hash(reader.password), createdAt: nowSeconds, updatedAt: nowSeconds });
+    for (let i = 0; i < 10; i++) {
+      data.tokens.push({
+        id: `reader${i}`, digest: createHash('sha256').update(`reader ${i} ${Math.random()}`).digest('hex'), kind: 'app_password', name: `device ${i}`,
+        username: reader.username, clientId: null, scope: 'webdav', grantType: 'cli', createdAt: nowSeconds, expiresAt: null, familyId: null, usedAt: null,
+      });
+    }
+    await new DurableJsonFile(storePath).write(data);
     log(`account-page: store of ${plan.tokens} tokens written; starting the upstream and photogate`);
     const upstream = await startChild('bench-upstream', process.execPath, [benchScript('bench-upstream')], { readyPattern: /listening on (\S+)/ });
     children.push(upstream);
@@ -63,14 +77,18 @@ export const accountPage: Section = async ({ quick, log }): Promise<SectionResul
       if (res.status !== 200) throw new Error(`app password ${i}: ${res.status} ${await res.text()}`);
     }
     const cookie = await signIn(gateway.url, gateway.username, gateway.password);
-    const page = await fetch(`${gateway.url}/account`, { headers: { cookie } });
-    const pageBytes = (await page.arrayBuffer()).byteLength;
-    if (page.status !== 200) throw new Error(`signed-in /account answered ${page.status}`);
+    const readerCookie = await signIn(gateway.url, reader.username, reader.password);
+    const pageBytes = async (headers: Record<string, string>) => {
+      const page = await fetch(`${gateway.url}/account`, { headers });
+      if (page.status !== 200) throw new Error(`signed-in /account answered ${page.status}`);
+      return (await page.arrayBuffer()).byteLength;
+    };
 
     const configurations: { id: string; url: string; headers: Record<string, string> }[] = [
       { id: 'direct upstream 200B', url: `${upstream.url}/api/v1/photos/small`, headers: {} },
       { id: 'photogate proxied 200B (Bearer, cached)', url: `${gateway.url}/api/v1/photos/small`, headers: { authorization: bearer } },
-      { id: `GET /account signed in (${pageBytes} B)`, url: `${gateway.url}/account`, headers: { cookie } },
+      { id: `GET /account, a user (${await pageBytes({ cookie: readerCookie })} B)`, url: `${gateway.url}/account`, headers: { cookie: readerCookie } },
+      { id: `GET /account, an admin: Users (${await pageBytes({ cookie })} B)`, url: `${gateway.url}/account`, headers: { cookie } },
       { id: 'GET /account sign-in form', url: `${gateway.url}/account`, headers: {} },
       { id: 'GET /account/account.js', url: `${gateway.url}/account/account.js`, headers: {} },
     ];
@@ -101,7 +119,8 @@ export const accountPage: Section = async ({ quick, log }): Promise<SectionResul
       rows,
       targets: [],
       notes: [
-        `Store: ${plan.tokens} tokens of 100 other users and a client (store-scale's), plus the bench user's 10 app passwords. wrk -t1 -c8, ${plan.rounds} round(s) of ${plan.seconds} s; medians over rounds.`,
+        `Store: ${plan.tokens} tokens of 100 other users and a client (store-scale's), plus 10 app passwords each for the admin and for a user. wrk -t1 -c8, ${plan.rounds} round(s) of ${plan.seconds} s; medians over rounds.`,
+        "The admin's page lists every user with their app passwords counted: it costs every user's tokens (50,000 app passwords at 100,000 tokens), so it is an admin's page, not one for every request.",
       ],
     };
   } finally {
