@@ -6,25 +6,12 @@
  * request 401, and signing out asks for sign-in again. The copy button copies the password (the
  * page's one script, allowed by nonce). Screenshots at 375 and 1280 px are kept in artifacts/.
  */
-import jsqr from 'jsqr';
 import t from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
+import { readQrCode } from '../helpers/read-qr-code.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
-
-// jsqr is CommonJS with `exports.default`; under NodeNext its default import types as the module.
-const jsQR = jsqr.default;
-
-/** Draws the QR image into a canvas and reads its pixels (runs in the page; no DOM lib here). */
-const readQrPixels = `(() => {
-  const img = document.getElementById('new-password-qr');
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const context = canvas.getContext('2d');
-  context.drawImage(img, 0, 0);
-  return { width: canvas.width, height: canvas.height, data: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
-})()`;
 
 t.test('sign in, create an app password with its QR code, use and revoke it, sign out', async (t) => {
   const dir = t.testdir();
@@ -57,8 +44,7 @@ t.test('sign in, create an app password with its QR code, use and revoke it, sig
   await page.getByRole('button', { name: 'Create' }).click();
   const secret = (await page.locator('#new-password').textContent()) ?? '';
   t.ok(secret.length > 20, 'the new password is shown');
-  const pixels = (await page.evaluate(readQrPixels)) as { width: number; height: number; data: number[] };
-  t.equal(jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data, secret, 'the QR code decodes to the shown password');
+  t.equal(await readQrCode(page, 'new-password-qr'), secret, 'the QR code decodes to the shown password');
   t.match(await page.locator('tbody').textContent(), /phone\s*photos/, 'listed with its scope');
   // The copy button: hidden without JavaScript, shown by the page's one script, which the CSP allows by nonce.
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });

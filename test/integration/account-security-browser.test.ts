@@ -11,30 +11,17 @@
  *   refused the second time; password + code turn it off.
  * Screenshots at 375 and 1280 px are kept in artifacts/screenshots (test/helpers/screenshots.ts).
  */
-import jsqr from 'jsqr';
 import { URI } from 'otpauth';
 import type { Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { issueCredential } from '../../src/credentials/issue-credential.js';
 import { accessibilityProblems } from '../helpers/accessibility.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { readQrCode } from '../helpers/read-qr-code.js';
 import { startEchoUpstream } from '../helpers/echo-upstream.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { saveScreenshotsAtBothWidths } from '../helpers/screenshots.js';
 import { basic, startTestGateway } from '../helpers/test-gateway.js';
-
-// jsqr is CommonJS with `exports.default`; under NodeNext its default import types as the module.
-const jsQR = jsqr.default;
-
-/** Draws the QR image into a canvas and reads its pixels (runs in the page; no DOM lib here). */
-const readQrPixels = `(() => {
-  const img = document.getElementById('two-factor-qr');
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const context = canvas.getContext('2d');
-  context.drawImage(img, 0, 0);
-  return { width: canvas.width, height: canvas.height, data: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
-})()`;
 
 const password = 'correct horse';
 
@@ -121,8 +108,7 @@ t.test('two-factor in Chromium: scan the QR code, turn it on, sign in with a cod
   await setUp.getByLabel('Password').fill(password);
   await setUp.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   const key = (await page.locator('#two-factor-key').textContent()) ?? '';
-  const pixels = (await page.evaluate(readQrPixels)) as { width: number; height: number; data: number[] };
-  const uri = jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data ?? '';
+  const uri = (await readQrCode(page, 'two-factor-qr')) ?? '';
   t.match(uri, /^otpauth:\/\/totp\//, 'the QR code holds an otpauth URI');
   const totp = URI.parse(uri);
   t.equal(totp.secret.base32, key, 'its key is the key shown in text');
