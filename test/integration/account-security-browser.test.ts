@@ -113,6 +113,10 @@ t.test('two-factor in Chromium: scan the QR code, turn it on, sign in with a cod
   const totp = URI.parse(uri);
   t.equal(totp.secret.base32, key, 'its key is the key shown in text');
   t.equal(totp.label, 'alice');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
+  await page.getByRole('button', { name: 'Copy key' }).click();
+  await page.locator('#two-factor-set-up .copy-status', { hasText: 'Copied.' }).waitFor();
+  t.equal(await page.evaluate('navigator.clipboard.readText()'), key, 'the copy button copies the key');
   await screenshots(t, page, 'account-two-factor-set-up');
 
   await page.getByLabel('Code from your authenticator app').fill('000000');
@@ -126,6 +130,10 @@ t.test('two-factor in Chromium: scan the QR code, turn it on, sign in with a cod
   const codes = await page.locator('#recovery-codes li').allTextContents();
   t.equal(new Set(codes).size, 10, 'ten recovery codes shown');
   t.ok(await page.locator('#recovery-codes-left').isVisible(), 'and how many are left');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
+  await page.getByRole('button', { name: 'Copy recovery codes' }).click();
+  await page.locator('#recovery-codes-notice .copy-status', { hasText: 'Copied.' }).waitFor();
+  t.same((await page.evaluate('navigator.clipboard.readText()') as string).split('\n'), codes, 'the copy button copies the codes, one a line');
   await screenshots(t, page, 'account-two-factor-on');
   await page.goto(`${gw.url}/account`);
   t.equal(await page.locator('#recovery-codes li').count(), 0, 'shown once');

@@ -3,7 +3,8 @@
  * by a per-response nonce, never inline (CSP Level 3 §7.2 nonce-source): the page's policy is
  * `script-src 'nonce-…'`, so even a same-origin file (an upload on the WebDAV share behind the
  * gateway) cannot run on the page. It only enhances: copy buttons (copy-button.ts) appear and
- * write to the clipboard (the Async Clipboard API needs a secure context: https or loopback).
+ * write to the clipboard the text as shown (innerText: a list's items on lines of their own; the
+ * Async Clipboard API needs a secure context: https or loopback).
  */
 export const accountScriptPath = '/account/account.js';
 
@@ -15,7 +16,7 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
   button.hidden = false;
   button.addEventListener('click', async () => {
     try {
-      await navigator.clipboard.writeText(target.textContent.trim());
+      await navigator.clipboard.writeText(target.innerText.trim());
       status.textContent = 'Copied.';
     } catch {
       status.textContent = 'Could not copy: select the text and copy it by hand.';

@@ -12,6 +12,7 @@
 import { html, type SafeHtml } from '../../oauth/pages/html.js';
 import type { UserRecord } from '../../store/records.js';
 import type { PasscodeView } from '../../two-factor/two-factor.js';
+import { copyButton } from './copy-button.js';
 
 export const twoFactorPaths = {
   setUp: '/account/two-factor/set-up',
@@ -47,6 +48,7 @@ function recoveryCodesNotice(codes: readonly string[]): SafeHtml {
   return html`<div role="status" id="recovery-codes-notice">
 <p>Your recovery codes, shown only now. Keep them somewhere safe: each one works once in place of a code from your app.</p>
 <ol id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+${copyButton('recovery-codes', 'Copy recovery codes')}
 </div>`;
 }
 
@@ -55,6 +57,7 @@ function setUpStep(csrfToken: string, view: PasscodeView): SafeHtml {
 <p>Scan this QR code with your authenticator app, or type the key into it.</p>
 <img id="two-factor-qr" src="${view.QRCode}" alt="QR code of the two-factor key (the key is also written below)" width="200" height="200">
 <p>Key: <code id="two-factor-key">${view.Secret}</code></p>
+${copyButton('two-factor-key', 'Copy key')}
 </div>
 ${enableForm(csrfToken)}`;
 }
