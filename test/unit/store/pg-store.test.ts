@@ -233,61 +233,62 @@ t.test('losing the notification connection: caches are told to keep nothing unti
   t.equal(await store.checkReady(), true);
 });
 
-t.test('PostgreSQL down: calls reject with StoreUnavailable within 3 s, not ready; back: serving within 10 s', async (t) => {
-  const own = await startPostgres(t);
-  const url = await own.createDatabase();
-  const store = await openPgStore({ url, watch: true });
-  t.teardown(() => store.close());
-  await store.addToken(makeToken('t1'));
-  const seen: string[] = [];
-  store.onChange((change) => seen.push(describeChange(change)));
-  await own.stop();
-  const calls: [string, () => Promise<unknown>][] = [
-    ['findTokenByDigest', () => store.findTokenByDigest(makeToken('t1').digest)],
-    ['addToken', () => store.addToken(makeToken('t2'))],
-    ['markTokenUsed', () => store.markTokenUsed('t1', 2000)],
-  ];
-  for (const [name, call] of calls) {
-    const started = performance.now();
-    await t.rejects(call(), StoreUnavailable, name);
-    t.ok(performance.now() - started < 3000, `${name} answered in ${Math.round(performance.now() - started)} ms`);
-  }
-  t.equal(await store.checkReady(), false);
-  await within(3000, () => seen.includes('all-changed:false'));
-  await own.start();
-  const back = await within(10_000, async () => (await store.checkReady()) && seen.at(-1) === 'all-changed:true', 100);
-  t.comment(`serving again ${Math.round(back)} ms after PostgreSQL was back`);
-  t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
-  t.equal(await store.findToken('t2'), undefined, 'nothing refused was written');
-});
+/**
+ * One outage, two ways: PostgreSQL stopped (connections refused) or frozen with SIGSTOP
+ * (connections open, nothing answers). Either way calls reject with StoreUnavailable within 3 s,
+ * the store is not ready, and once PostgreSQL answers again it serves within 10 s, having lost
+ * nothing it acknowledged and written nothing it refused.
+ */
+type PgStore = Awaited<ReturnType<typeof openPgStore>>;
 
-t.test('PostgreSQL unreachable (frozen, connections open): StoreUnavailable within 3 s, not ready; answering again: serving within 10 s', async (t) => {
-  const own = await startPostgres(t);
-  const url = await own.createDatabase();
-  const store = await openPgStore({ url, watch: true });
-  t.teardown(() => store.close());
-  await store.addToken(makeToken('t1'));
-  const seen: string[] = [];
-  store.onChange((change) => seen.push(describeChange(change)));
-  await own.pause();
-  t.teardown(() => own.resume());
-  const calls: [string, () => Promise<unknown>][] = [
-    ['findTokenByDigest', () => store.findTokenByDigest(makeToken('t1').digest)],
-    ['addToken', () => store.addToken(makeToken('t2'))],
-  ];
-  for (const [name, call] of calls) {
-    const started = performance.now();
-    await t.rejects(call(), StoreUnavailable, name);
-    const ms = Math.round(performance.now() - started);
-    t.ok(ms < 3000, `${name} answered in ${ms} ms`);
-  }
-  t.equal(await store.checkReady(), false, 'not ready');
-  await within(3000, () => seen.includes('all-changed:false'));
-  await own.resume();
-  const back = await within(10_000, async () => (await store.checkReady()) && seen.at(-1) === 'all-changed:true', 100);
-  t.comment(`serving again ${Math.round(back)} ms after PostgreSQL answered again`);
-  t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
-});
+const outages = [
+  {
+    name: 'PostgreSQL down: calls reject with StoreUnavailable within 3 s, not ready; back: serving within 10 s',
+    cut: (own: PostgresServer) => own.stop(),
+    restore: (own: PostgresServer) => own.start(),
+    back: 'after PostgreSQL was back',
+    alsoFails: [['markTokenUsed', (store: PgStore) => store.markTokenUsed('t1', 2000)]] as const,
+  },
+  {
+    name: 'PostgreSQL unreachable (frozen, connections open): StoreUnavailable within 3 s, not ready; answering again: serving within 10 s',
+    cut: (own: PostgresServer) => own.pause(),
+    restore: (own: PostgresServer) => own.resume(),
+    back: 'after PostgreSQL answered again',
+    alsoFails: [] as const,
+  },
+];
+
+for (const outage of outages) {
+  t.test(outage.name, async (t) => {
+    const own = await startPostgres(t);
+    const url = await own.createDatabase();
+    const store = await openPgStore({ url, watch: true });
+    t.teardown(() => store.close());
+    await store.addToken(makeToken('t1'));
+    const seen: string[] = [];
+    store.onChange((change) => seen.push(describeChange(change)));
+    await outage.cut(own);
+    t.teardown(() => own.resume()); // after a pause; nothing to wake after a stop
+    const calls: (readonly [string, (store: PgStore) => Promise<unknown>])[] = [
+      ['findTokenByDigest', (s) => s.findTokenByDigest(makeToken('t1').digest)],
+      ['addToken', (s) => s.addToken(makeToken('t2'))],
+      ...outage.alsoFails,
+    ];
+    for (const [name, call] of calls) {
+      const started = performance.now();
+      await t.rejects(call(store), StoreUnavailable, name);
+      const ms = Math.round(performance.now() - started);
+      t.ok(ms < 3000, `${name} answered in ${ms} ms`);
+    }
+    t.equal(await store.checkReady(), false, 'not ready');
+    await within(3000, () => seen.includes('all-changed:false'));
+    await outage.restore(own);
+    const back = await within(10_000, async () => (await store.checkReady()) && seen.at(-1) === 'all-changed:true', 100);
+    t.comment(`serving again ${Math.round(back)} ms ${outage.back}`);
+    t.equal((await store.findToken('t1'))?.id, 't1', 'nothing acknowledged was lost');
+    t.equal(await store.findToken('t2'), undefined, 'nothing refused was written');
+  });
+}
 
 t.test('bulk removals go in transactions of 2,000 tokens; every token announced here, all-changed elsewhere', async (t) => {
   const url = await server.createDatabase();
